@@ -1,0 +1,35 @@
+"""Labelled data for routing benchmarks: our short prompts and the SWE-bench dev split.
+
+SWE-bench rows are read at run time from ../shared/data (override: TEC_SWEBENCH_DEV);
+they are never copied into this repository.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+BENCH = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(BENCH)
+SCRIPTS = os.path.join(ROOT, "scripts")
+PROMPTS_DEV = os.path.join(BENCH, "data", "prompts.jsonl")
+PROMPTS_HOLDOUT = os.path.join(BENCH, "data", "prompts_holdout.jsonl")
+
+
+def swebench_dev_path() -> str:
+    return os.environ.get("TEC_SWEBENCH_DEV") or os.path.join(
+        ROOT, "..", "shared", "data", "swebench_verified_dev.jsonl")
+
+
+def read_jsonl(path: str) -> list[dict]:
+    with open(path, encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def folds(n: int, k: int = 5, seed: int = 7) -> list[list[int]]:
+    """k disjoint index lists covering range(n), shuffled with a fixed seed."""
+    import random
+
+    order = list(range(n))
+    random.Random(seed).shuffle(order)
+    return [order[i::k] for i in range(k)]

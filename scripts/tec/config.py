@@ -1,0 +1,111 @@
+"""Where tec keeps its files, and the one user config file.
+
+Every external path has an environment override, so tests and users can move it:
+`TEC_HOME` (data directory: ledger, imported prices, error log) and `TEC_CONFIG`
+(the config file, default `$TEC_HOME/config.toml`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+
+from .errors import ConfigError
+
+APP_DIR = "token-efficient-coding"
+
+_cache: dict[str, tuple[float, dict]] = {}
+
+
+def tec_home() -> str:
+    """The data directory: `$TEC_HOME`, else the platform's user data directory."""
+    override = os.environ.get("TEC_HOME")
+    if override:
+        return os.path.abspath(os.path.expanduser(override))
+    home = os.path.expanduser("~")
+    if sys.platform == "darwin":
+        return os.path.join(home, "Library", "Application Support", APP_DIR)
+    if os.name == "nt":
+        base = os.environ.get("LOCALAPPDATA") or os.path.join(home, "AppData", "Local")
+        return os.path.join(base, APP_DIR)
+    base = os.environ.get("XDG_DATA_HOME") or os.path.join(home, ".local", "share")
+    return os.path.join(base, APP_DIR)
+
+
+def config_path() -> str:
+    override = os.environ.get("TEC_CONFIG")
+    if override:
+        return os.path.abspath(os.path.expanduser(override))
+    return os.path.join(tec_home(), "config.toml")
+
+
+def load_config() -> dict:
+    """The user config as a dict; {} when there is no file.
+
+    The TOML parser is imported only when a file exists: it costs a few
+    milliseconds, and hooks that score prompts start once per prompt.
+    """
+    path = config_path()
+    try:
+        mtime = os.stat(path).st_mtime
+    except OSError:
+        return {}
+    cached = _cache.get(path)
+    if cached and cached[0] == mtime:
+        return cached[1]
+    data = _parse_toml(path)
+    _cache[path] = (mtime, data)
+    return data
+
+
+def section(name: str) -> dict:
+    """One table of the config (`[routing]`, `[tiers]`, `[prices]`), checked to be a table."""
+    value = load_config().get(name, {})
+    if not isinstance(value, dict):
+        raise ConfigError(f"{config_path()}: [{name}] must be a table", "see README, Configuration")
+    return value
+
+
+def _parse_toml(path: str) -> dict:
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib
+    try:
+        with open(path, "rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}", "fix the file or move it aside") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+
+
+def deep_merge(base: dict, override: dict) -> dict:
+    """A copy of `base` with `override` merged in; nested tables merge, other values replace."""
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def write_atomic(path: str, text: str) -> None:
+    """Replace `path` with `text` so readers see the old file or the new one, never half."""
+    import tempfile
+
+    directory = os.path.dirname(path) or "."
+    os.makedirs(directory, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise

@@ -1,0 +1,404 @@
+"""Complexity scoring: seven weighted factors, context inference, score → tier.
+
+Two stages: `analyze` matches the text against the term lists once (the slow
+part), `combine` turns what matched into points (cheap, so calibration can try
+many weightings). Everything tunable lives in `data/routing.json`, deep-merged
+with the `[routing]` table of the user config. Standard library only: this runs
+in a hook process once per prompt.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import time
+
+from . import config
+from .errors import ConfigError, InputError
+
+FACTORS = ("length", "keywords", "files", "tests", "external_apis", "subsystems", "nature")
+CONTEXT_KEYS = ("files_count", "requires_tests", "external_apis", "subsystems", "security_critical")
+
+_WORD = re.compile(r"[a-z0-9]+|->|→")
+_CODE_BLOCK = re.compile(r"```.*?(?:```|\Z)", re.S)
+_TRACEBACK = re.compile(r"Traceback \(most recent call last\):\n(?:[ \t].*\n?)+(?:\S.*)?")
+_HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
+_PATH_STRIP = "`'\"()[]{}<>,;:!?*"
+
+REPO_CHECK_SECONDS = 0.02
+BIG_FILE_BYTES = 50_000
+
+
+class Rules:
+    """The routing data, validated, with term lists compiled for fast matching."""
+
+    __slots__ = ("data", "thresholds", "tiers", "default_tier", "terms", "natures", "markers",
+                 "units", "separators", "file_extensions", "file_names", "not_files")
+
+    def __init__(self, data: dict) -> None:
+        self.data = data
+        self.tiers = list(data["tiers"])
+        self.thresholds = [float(t) for t in data["thresholds"]]
+        self.default_tier = data["default_tier"]
+        _validate(self)
+        f = data["factors"]
+        self.terms = {
+            "tests": _compile(f["tests"]["terms"]),
+            "external_apis": _compile(f["external_apis"]["names"]),
+        }
+        for name, group in f["keywords"]["groups"].items():
+            self.terms["kw:" + name] = _compile(group["terms"])
+        for name, words in f["subsystems"]["groups"].items():
+            self.terms["sub:" + name] = _compile(words)
+        self.natures = [
+            (p["name"], _compile(p["terms"]), _compile(p["with"]) if p.get("with") else None,
+             p.get("max_chars"))
+            for p in f["nature"]["patterns"]
+        ]
+        self.markers = [(name, m["in"] == "prose", re.compile(m["pattern"]))
+                        for name, m in data["markers"].items()]
+
+        structure = data["structure"]
+        self.units = frozenset(structure["quantity_units"])
+        self.separators = int(structure["list_separators"])
+        self.file_extensions = frozenset(structure["file_extensions"])
+        self.file_names = frozenset(structure["file_names"])
+        self.not_files = frozenset(structure["not_files"])
+
+    def tier_for(self, score: float) -> str:
+        for tier, limit in zip(self.tiers, self.thresholds):
+            if score < limit:
+                return tier
+        return self.tiers[-1]
+
+
+def _validate(rules: Rules) -> None:
+    where = f"routing data (data/routing.json merged with [routing] in {config.config_path()})"
+    t = rules.thresholds
+    if len(t) != len(rules.tiers) - 1:
+        raise ConfigError(f"{where}: {len(rules.tiers)} tiers need {len(rules.tiers) - 1} thresholds, got {len(t)}")
+    if any(b <= a for a, b in zip(t, t[1:])) or t[0] <= 0 or t[-1] >= 10:
+        raise ConfigError(f"{where}: thresholds must ascend strictly within (0, 10), got {t}",
+                          "e.g. thresholds = [2.5, 5.5, 8.0]")
+    if rules.default_tier not in rules.tiers:
+        raise ConfigError(f"{where}: default_tier {rules.default_tier!r} is not one of {rules.tiers}")
+
+
+def _compile(terms: list[str]) -> tuple[frozenset, frozenset, tuple]:
+    """Split terms into single tokens, two-token phrases (both matched by set
+    intersection) and longer phrases (substring search, tried only when their
+    first two tokens occur). `@name` terms are markers `Text` adds for structure.
+    """
+    words, pairs, longer = set(), set(), []
+    for term in terms:
+        toks = [term] if term.startswith("@") else _WORD.findall(term.lower())
+        if len(toks) == 1:
+            words.add(toks[0])
+        elif len(toks) == 2:
+            pairs.add(" ".join(toks))
+        elif toks:
+            longer.append((" ".join(toks[:2]), " " + " ".join(toks) + " "))
+    return frozenset(words), frozenset(pairs), tuple(longer)
+
+
+_rules_cache: dict[str, object] = {}
+
+
+def load_rules() -> Rules:
+    """Bundled routing data merged with the user's `[routing]` overrides (cached)."""
+    override = config.section("routing")
+    key = json.dumps(override, sort_keys=True, default=str)
+    if _rules_cache.get("key") != key:
+        with open(bundled_path(), encoding="utf-8") as fh:
+            data = json.load(fh)
+        try:
+            _rules_cache["rules"] = Rules(config.deep_merge(data, override))
+        except (KeyError, TypeError, ValueError, re.error) as exc:
+            raise ConfigError(f"routing override in {config.config_path()} is malformed: {exc!r}",
+                              "compare it with the [routing] example in the README") from None
+        _rules_cache["key"] = key
+    return _rules_cache["rules"]  # type: ignore[return-value]
+
+
+def bundled_path() -> str:
+    return os.path.join(os.path.dirname(__file__), "data", "routing.json")
+
+
+def _paths(prose: str, rules: Rules) -> list[str]:
+    """Files and folders the prose mentions (tracebacks excluded: their frames are library code)."""
+    found = set()
+    for token in prose.split():
+        if "." not in token and "/" not in token and token not in rules.file_names:
+            continue
+        token = token.strip(_PATH_STRIP).rstrip(".")
+        if "//" in token:
+            continue  # a URL
+        stem, _, ext = token.rpartition(".")
+        if token in rules.file_names or (token.endswith("/") and len(token) > 2 and token[0].isalnum()) or (
+                ext.lower() in rules.file_extensions and stem and stem[-1] not in "./"
+                and ("/" in token or stem.lower() not in rules.not_files)):
+            found.add(token)
+    return sorted(found)
+
+
+def _has_quantity(tokens: list[str], units: frozenset) -> bool:
+    """A number with a unit of scale: "60k lines", "14 services", "10x"."""
+    for i, tok in enumerate(tokens):
+        if tok[0].isdigit():
+            if tok[-1] == "x" and tok[:-1].isdigit():
+                return True
+            if i + 1 < len(tokens) and tokens[i + 1] in units:
+                return True
+    return False
+
+
+class Text:
+    """One task's text, normalised once: prose tokens, structure markers, paths, sizes."""
+
+    __slots__ = ("chars", "words", "pairs", "joined", "prose_chars", "code_chars", "paths")
+
+    def __init__(self, raw: str, rules: Rules) -> None:
+        limit = int(rules.data["max_analyzed_chars"])
+        self.chars = len(raw)
+        head = raw if len(raw) <= limit else raw[: limit * 3 // 4] + "\n" + raw[-limit // 4 :]
+        head = _HTML_COMMENT.sub(" ", head)
+        blocks = _CODE_BLOCK.findall(head) + _TRACEBACK.findall(head)
+        prose = _TRACEBACK.sub(" ", _CODE_BLOCK.sub(" ", head))
+        self.code_chars = sum(map(len, blocks)) + max(0, len(raw) - limit)
+        self.prose_chars = max(0, len(raw) - self.code_chars)
+        lowered = prose.lower()
+        tokens = _WORD.findall(lowered)
+        words = set(tokens)
+        if _has_quantity(tokens, rules.units):
+            words.add("@quantity")
+        if lowered.count(",") + lowered.count(";") + lowered.count("\n- ") >= rules.separators:
+            words.add("@list")
+        words.update(name for name, in_prose, rx in rules.markers if rx.search(lowered if in_prose else head))
+        self.words = frozenset(words)
+        self.joined = " " + " ".join(tokens) + " "
+        self.pairs = frozenset(map(" ".join, zip(tokens, tokens[1:])))
+        self.paths = _paths(prose, rules)
+
+    def first_position(self, hits: list[str]) -> int:
+        """Where the earliest of `hits` occurs in the prose (markers count as the end)."""
+        found = [self.joined.find(f" {h} ") for h in hits]
+        return min((i for i in found if i >= 0), default=len(self.joined))
+
+    def match(self, compiled: tuple[frozenset, frozenset, tuple]) -> list[str]:
+        words, pairs, longer = compiled
+        hits = [*(words & self.words), *(pairs & self.pairs)]
+        hits.extend(p.strip() for first, p in longer if first in self.pairs and p in self.joined)
+        return sorted(hits)
+
+
+class Features:
+    """What `analyze` found; `combine` turns it into points."""
+
+    __slots__ = ("chars", "effective_chars", "keyword_hits", "context", "natures", "signals",
+                 "caller_context")
+
+    def __init__(self, **kw) -> None:
+        for key in self.__slots__:
+            setattr(self, key, kw[key])
+
+
+class Score:
+    """A complexity score with its factors, the context it used and what it matched."""
+
+    __slots__ = ("score", "tier", "factors", "confidence", "context", "signals", "nature", "no_signal")
+
+    def __init__(self, **kw) -> None:
+        for key in self.__slots__:
+            setattr(self, key, kw[key])
+
+
+def score(task: str, context: dict | None = None, cwd: str | None = None,
+          rules: Rules | None = None) -> Score:
+    """Score `task` 0–10. `context` values win over anything inferred from the text."""
+    rules = rules or load_rules()
+    return finish(analyze(task, context, cwd, rules), rules)
+
+
+def analyze(task: str, context: dict | None, cwd: str | None, rules: Rules) -> Features:
+    if not isinstance(task, str) or not task.strip():
+        raise InputError("the task is empty", 'pass the task text, e.g. tec route "fix typo in README"')
+    caller = _check_context(context)
+    f = rules.data["factors"]
+    text = Text(task, rules)
+    signals: dict[str, list[str]] = {}
+    inferred = _infer_context(text, rules, signals, cwd)
+    used = {**inferred, **caller}
+    keyword_hits = {}
+    for name in f["keywords"]["groups"]:
+        hits = text.match(rules.terms["kw:" + name])
+        if name == "high" and used.get("security_critical"):
+            hits = sorted(set(hits) | {"security_critical"})
+        keyword_hits[name] = hits
+        signals["keywords:" + name] = hits
+    natures = []
+    for name, terms, with_terms, max_chars in rules.natures:
+        hits = text.match(terms)
+        if not hits or (with_terms and not text.match(with_terms)):
+            continue
+        if max_chars is not None and text.chars > int(max_chars):
+            continue
+        natures.append((text.first_position(hits), name))
+        signals["nature:" + name] = hits
+    natures = [name for _, name in sorted(natures)]
+    effective = text.prose_chars + float(f["length"]["code_weight"]) * text.code_chars
+    return Features(chars=text.chars, effective_chars=effective, keyword_hits=keyword_hits,
+                    context=used, natures=natures, caller_context=caller,
+                    signals={k: v for k, v in signals.items() if v})
+
+
+def combine(feat: Features, rules: Rules) -> tuple[dict, str]:
+    """Points per factor, and the task nature that set the nature points."""
+    f = rules.data["factors"]
+    used = feat.context
+    kw = f["keywords"]
+    keywords = sum(float(kw["groups"][g]["points"]) * len(h) ** float(kw["diminishing"])
+                   for g, h in feat.keyword_hits.items() if h)
+    nature, nature_points = _nature_points(feat.natures, rules)
+    curve = [(math.log1p(x), y) for x, y in f["length"]["points"]]
+    points = {
+        "length": min(float(f["length"]["max"]), interpolate(curve, math.log1p(feat.effective_chars))),
+        "keywords": min(float(kw["max"]), keywords),
+        "files": _step(f["files"]["steps"], int(used["files_count"])),
+        "tests": float(f["tests"]["points"]) if used["requires_tests"] else 0.0,
+        "external_apis": min(float(f["external_apis"]["max"]),
+                             float(f["external_apis"]["each"]) * _count(used["external_apis"])),
+        "subsystems": _step(f["subsystems"]["steps"], _count(used["subsystems"])),
+        "nature": nature_points,
+    }
+    return {k: round(points[k], 2) for k in FACTORS}, nature
+
+
+def finish(feat: Features, rules: Rules) -> Score:
+    points, nature = combine(feat, rules)
+    total = round(min(10.0, max(0.0, sum(points.values()))), 2)
+    tier = rules.tier_for(total)
+    no_signal = not feat.caller_context and not feat.signals
+    if no_signal and rules.tiers.index(tier) < rules.tiers.index(rules.default_tier):
+        tier = rules.default_tier
+    return Score(score=total, tier=tier, factors=points, nature=nature, no_signal=no_signal,
+                 confidence=_confidence(total, tier, rules, no_signal),
+                 context=feat.context, signals=feat.signals)
+
+
+def _nature_points(matched: list[str], rules: Rules) -> tuple[str, float]:
+    """The task's nature and its points.
+
+    A length-limited pattern (a trivial edit, a quick lookup) decides alone. Otherwise
+    the first-mentioned intent (fix, add, test, explain...) plus the hardest domain
+    matched anywhere (design, incident, migration...), e.g. "bugfix+hard-debug".
+    """
+    spec = rules.data["factors"]["nature"]
+    kinds = {p["name"]: p for p in spec["patterns"]}
+    for name in matched:
+        if kinds[name]["kind"] == "override":
+            return name, float(kinds[name]["points"])
+    intent = next((n for n in matched if kinds[n]["kind"] == "intent"), None)
+    domains = [n for n in matched if kinds[n]["kind"] == "domain"]
+    domain = max(domains, key=lambda n: float(kinds[n]["points"]), default=None)
+    points = float(kinds[intent]["points"]) if intent else float(spec["unknown"])
+    if domain:
+        points += float(kinds[domain]["points"])
+    return "+".join(n for n in (intent, domain) if n) or "unknown", points
+
+
+def _check_context(context: dict | None) -> dict:
+    if context is None:
+        return {}
+    if not isinstance(context, dict):
+        raise InputError("context must be an object", f"allowed keys: {', '.join(CONTEXT_KEYS)}")
+    unknown = sorted(set(context) - set(CONTEXT_KEYS))
+    if unknown:
+        raise InputError(f"unknown context key(s): {', '.join(unknown)}", f"allowed: {', '.join(CONTEXT_KEYS)}")
+    out = {k: v for k, v in context.items() if v is not None}
+    if "files_count" in out and not _is_count(out["files_count"]):
+        raise InputError("context files_count must be a whole number ≥ 0")
+    for key in ("external_apis", "subsystems"):
+        value = out.get(key)
+        if value is not None and not _is_count(value) and not (
+                isinstance(value, list) and all(isinstance(v, str) for v in value)):
+            raise InputError(f"context {key} must be a list of names (or a count)")
+    for key in ("requires_tests", "security_critical"):
+        if key in out and not isinstance(out[key], bool):
+            raise InputError(f"context {key} must be true or false")
+    return out
+
+
+def _is_count(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _count(value) -> int:
+    return value if isinstance(value, int) else len({v.lower() for v in value})
+
+
+def _infer_context(text: Text, rules: Rules, signals: dict, cwd: str | None) -> dict:
+    signals["files"] = text.paths
+    files = len(text.paths)
+    if cwd and text.paths:
+        files += _inspect_repo(cwd, text.paths, signals)
+    signals["tests"] = text.match(rules.terms["tests"])
+    signals["external_apis"] = text.match(rules.terms["external_apis"])
+    subsystems = [name[4:] for name, terms in rules.terms.items()
+                  if name.startswith("sub:") and text.match(terms)]
+    signals["subsystems"] = subsystems
+    return {"files_count": files, "requires_tests": bool(signals["tests"]),
+            "external_apis": signals["external_apis"], "subsystems": subsystems,
+            "security_critical": False}
+
+
+def _inspect_repo(cwd: str, paths: list[str], signals: dict) -> int:
+    """Stat mentioned paths under `cwd` within a hard time cap; each big file counts once more."""
+    deadline = time.perf_counter() + REPO_CHECK_SECONDS
+    root = os.path.realpath(cwd)
+    found, big = [], 0
+    for rel in paths:
+        if time.perf_counter() > deadline:
+            signals["repo_timeout"] = ["stopped after 20 ms"]
+            break
+        full = os.path.realpath(os.path.join(root, rel))
+        if not full.startswith(root + os.sep):
+            continue
+        try:
+            size = os.stat(full).st_size
+        except OSError:
+            continue
+        found.append(rel)
+        big += size >= BIG_FILE_BYTES
+    signals["files_found"] = found
+    return big
+
+
+def interpolate(points: list, x: float) -> float:
+    """Piecewise-linear y at x through (x, y) points sorted by x; flat beyond the ends."""
+    if x <= points[0][0]:
+        return float(points[0][1])
+    for (x0, y0), (x1, y1) in zip(points, points[1:]):
+        if x <= x1:
+            return y0 + (y1 - y0) * (x - x0) / (x1 - x0)
+    return float(points[-1][1])
+
+
+def _step(steps: list, count: int) -> float:
+    points = 0.0
+    for threshold, value in steps:
+        if count >= threshold:
+            points = float(value)
+    return points
+
+
+def _confidence(total: float, tier: str, rules: Rules, no_signal: bool) -> float:
+    spec = rules.data["confidence"]
+    if no_signal:
+        return float(spec["no_signal"])
+    i = rules.tiers.index(tier)
+    edges = rules.thresholds[max(0, i - 1): i + 1]
+    margin = min(abs(total - e) for e in edges)
+    low, high = float(spec["low"]), float(spec["high"])
+    return round(low + (high - low) * min(1.0, margin / float(spec["margin_full"])), 2)

@@ -1,0 +1,22 @@
+"""Shared test setup: import `tec` from scripts/, and never touch the real home."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import pytest
+
+SCRIPTS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "scripts")
+if SCRIPTS not in sys.path:
+    sys.path.insert(0, SCRIPTS)
+
+
+@pytest.fixture(autouse=True)
+def tec_home(tmp_path, monkeypatch):
+    """Point TEC_HOME and TEC_CONFIG at a fresh temporary directory for every test."""
+    home = tmp_path / "tec-home"
+    home.mkdir()
+    monkeypatch.setenv("TEC_HOME", str(home))
+    monkeypatch.setenv("TEC_CONFIG", str(home / "config.toml"))
+    return home
