@@ -17,10 +17,9 @@ import json
 import os
 import sys
 
-from datasets import PROMPTS_DEV, SCRIPTS, folds, read_jsonl, swebench_dev_path
+from datasets import PROMPTS_DEV, folds, read_jsonl, swebench_dev_path
 from stats import roc_auc, spearman
 
-sys.path.insert(0, SCRIPTS)
 os.environ.setdefault("TEC_CONFIG", os.devnull + ".absent")  # the bundled data only
 
 from tec import scoring
@@ -45,6 +44,7 @@ SCENARIOS = [
     ("Is this non-compete clause enforceable under California law? Give a legal analysis.", None, "sonnet"),
 ]
 MARGIN = 0.2  # scenario scores must clear tier boundaries by this much
+SHRINK = float(os.environ.get("TEC_FIT_SHRINK", "0.002"))  # pull toward the prior, per point moved
 
 
 def _param_paths(data: dict) -> list[tuple[tuple, float, float]]:
@@ -55,8 +55,10 @@ def _param_paths(data: dict) -> list[tuple[tuple, float, float]]:
     paths += [(("factors", "keywords", "diminishing"), 0.0, 1.0), (("factors", "tests", "points"), 0.25, 1.5)]
     paths += [(("factors", "files", "steps", i, 1), 0.0, 2.0) for i in range(len(f["files"]["steps"]))]
     paths += [(("factors", "subsystems", "steps", i, 1), 0.0, 2.0) for i in range(len(f["subsystems"]["steps"]))]
-    paths += [(("factors", "nature", "patterns", i, "points"), -3.0, 6.0)
-              for i in range(len(f["nature"]["patterns"]))]
+    for i, pattern in enumerate(f["nature"]["patterns"]):
+        paths.append((("factors", "nature", "patterns", i, "points"), -3.0, 6.0))
+        paths += [(("factors", "nature", "patterns", i, key), 0.0, 1.0)
+                  for key in ("keyword_scale", "domain_scale") if key in pattern]
     return paths
 
 
@@ -76,6 +78,9 @@ def prior(data: dict) -> dict:
             step[1] = 0.5 if step[0] <= 1 else 1.5 if step[0] < 5 else 2.0
     for pattern in f["nature"]["patterns"]:
         pattern["points"] = 1.0
+        for key in ("keyword_scale", "domain_scale"):
+            if key in pattern:
+                pattern[key] = 1.0
     return d
 
 
@@ -147,11 +152,17 @@ class Problem:
 
 
 def fit(problem: Problem, start: dict, p_idx=None, s_idx=None, sweeps: int = 6) -> dict:
-    """Coordinate search from `start`; returns the fitted routing data."""
+    """Coordinate search from `start`, penalising distance from it; returns the fitted data."""
     data = copy.deepcopy(start)
     problem.rules.data = data
-    best = problem.objective(p_idx, s_idx)
     paths = _param_paths(data)
+    origin = {path: _get(start, path) for path, _, _ in paths}
+
+    def objective() -> float:
+        moved = sum(abs(_get(data, path) - value) for path, value in origin.items())
+        return problem.objective(p_idx, s_idx) - SHRINK * moved
+
+    best = objective()
     for _ in range(sweeps):
         improved = False
         for path, lo, hi in paths:
@@ -162,7 +173,7 @@ def fit(problem: Problem, start: dict, p_idx=None, s_idx=None, sweeps: int = 6) 
                 if value == current:
                     continue
                 _set(data, path, value)
-                obj = problem.objective(p_idx, s_idx)
+                obj = objective()
                 if obj > best + 1e-9:
                     best, current, improved = obj, value, True
                 else:

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 
 BENCH = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(BENCH)
 SCRIPTS = os.path.join(ROOT, "scripts")
+if SCRIPTS not in sys.path:  # the benchmarks measure the package in this checkout
+    sys.path.insert(0, SCRIPTS)
 PROMPTS_DEV = os.path.join(BENCH, "data", "prompts.jsonl")
-PROMPTS_HOLDOUT = os.path.join(BENCH, "data", "prompts_holdout.jsonl")
+PROMPTS_BLIND = os.path.join(BENCH, "data", "prompts_blind.jsonl")
 
 
 def swebench_dev_path() -> str:

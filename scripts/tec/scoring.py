@@ -79,7 +79,7 @@ def _validate(rules: Rules) -> None:
     t = rules.thresholds
     if len(t) != len(rules.tiers) - 1:
         raise ConfigError(f"{where}: {len(rules.tiers)} tiers need {len(rules.tiers) - 1} thresholds, got {len(t)}")
-    if any(b <= a for a, b in zip(t, t[1:])) or t[0] <= 0 or t[-1] >= 10:
+    if not (t[0] > 0 and all(a < b for a, b in zip(t, t[1:])) and t[-1] < 10):  # NaN fails too
         raise ConfigError(f"{where}: thresholds must ascend strictly within (0, 10), got {t}",
                           "e.g. thresholds = [2.5, 5.5, 8.0]")
     if rules.default_tier not in rules.tiers:
@@ -162,6 +162,8 @@ class Text:
     def __init__(self, raw: str, rules: Rules) -> None:
         limit = int(rules.data["max_analyzed_chars"])
         self.chars = len(raw)
+        if "\r" in raw:
+            raw = raw.replace("\r\n", "\n")
         head = raw if len(raw) <= limit else raw[: limit * 3 // 4] + "\n" + raw[-limit // 4 :]
         head = _HTML_COMMENT.sub(" ", head)
         blocks = _CODE_BLOCK.findall(head) + _TRACEBACK.findall(head)
@@ -196,8 +198,7 @@ class Text:
 class Features:
     """What `analyze` found; `combine` turns it into points."""
 
-    __slots__ = ("chars", "effective_chars", "keyword_hits", "context", "natures", "signals",
-                 "caller_context")
+    __slots__ = ("chars", "effective_chars", "keyword_hits", "context", "natures", "signals", "text_silent")
 
     def __init__(self, **kw) -> None:
         for key in self.__slots__:
@@ -230,13 +231,7 @@ def analyze(task: str, context: dict | None, cwd: str | None, rules: Rules) -> F
     signals: dict[str, list[str]] = {}
     inferred = _infer_context(text, rules, signals, cwd)
     used = {**inferred, **caller}
-    keyword_hits = {}
-    for name in f["keywords"]["groups"]:
-        hits = text.match(rules.terms["kw:" + name])
-        if name == "high" and used.get("security_critical"):
-            hits = sorted(set(hits) | {"security_critical"})
-        keyword_hits[name] = hits
-        signals["keywords:" + name] = hits
+    keyword_hits = {name: text.match(rules.terms["kw:" + name]) for name in f["keywords"]["groups"]}
     natures = []
     for name, terms, with_terms, max_chars in rules.natures:
         hits = text.match(terms)
@@ -247,9 +242,13 @@ def analyze(task: str, context: dict | None, cwd: str | None, rules: Rules) -> F
         natures.append((text.first_position(hits), name))
         signals["nature:" + name] = hits
     natures = [name for _, name in sorted(natures)]
+    text_silent = not any(signals.values()) and not any(keyword_hits.values())
+    if used.get("security_critical"):
+        keyword_hits["high"] = sorted({*keyword_hits["high"], "security_critical"})
+    signals.update(("keywords:" + name, hits) for name, hits in keyword_hits.items())
     effective = text.prose_chars + float(f["length"]["code_weight"]) * text.code_chars
     return Features(chars=text.chars, effective_chars=effective, keyword_hits=keyword_hits,
-                    context=used, natures=natures, caller_context=caller,
+                    context=used, natures=natures, text_silent=text_silent,
                     signals={k: v for k, v in signals.items() if v})
 
 
@@ -258,9 +257,9 @@ def combine(feat: Features, rules: Rules) -> tuple[dict, str]:
     f = rules.data["factors"]
     used = feat.context
     kw = f["keywords"]
-    keywords = sum(float(kw["groups"][g]["points"]) * len(h) ** float(kw["diminishing"])
-                   for g, h in feat.keyword_hits.items() if h)
-    nature, nature_points = _nature_points(feat.natures, rules)
+    nature, nature_points, keyword_scale = _nature_points(feat.natures, rules)
+    keywords = keyword_scale * sum(float(kw["groups"][g]["points"]) * len(h) ** float(kw["diminishing"])
+                                   for g, h in feat.keyword_hits.items() if h)
     curve = [(math.log1p(x), y) for x, y in f["length"]["points"]]
     points = {
         "length": min(float(f["length"]["max"]), interpolate(curve, math.log1p(feat.effective_chars))),
@@ -279,33 +278,37 @@ def finish(feat: Features, rules: Rules) -> Score:
     points, nature = combine(feat, rules)
     total = round(min(10.0, max(0.0, sum(points.values()))), 2)
     tier = rules.tier_for(total)
-    no_signal = not feat.caller_context and not feat.signals
-    if no_signal and rules.tiers.index(tier) < rules.tiers.index(rules.default_tier):
+    # Text with nothing to go on is floored at the default tier whatever the context
+    # adds, so adding files or tests can raise such a prompt but never lower it.
+    if feat.text_silent and rules.tiers.index(tier) < rules.tiers.index(rules.default_tier):
         tier = rules.default_tier
-    return Score(score=total, tier=tier, factors=points, nature=nature, no_signal=no_signal,
-                 confidence=_confidence(total, tier, rules, no_signal),
+    return Score(score=total, tier=tier, factors=points, nature=nature, no_signal=feat.text_silent,
+                 confidence=_confidence(total, tier, rules, feat.text_silent),
                  context=feat.context, signals=feat.signals)
 
 
-def _nature_points(matched: list[str], rules: Rules) -> tuple[str, float]:
-    """The task's nature and its points.
+def _nature_points(matched: list[str], rules: Rules) -> tuple[str, float, float]:
+    """The task's nature, its points, and how much the keywords count for it.
 
-    A length-limited pattern (a trivial edit, a quick lookup) decides alone. Otherwise
-    the first-mentioned intent (fix, add, test, explain...) plus the hardest domain
-    matched anywhere (design, incident, migration...), e.g. "bugfix+hard-debug".
+    A length-limited override (a trivial edit, a quick lookup) decides alone unless a
+    hard domain also matched; its keywords mostly describe the text being edited, so
+    they count less. Otherwise: the first-mentioned intent (fix, add, test, explain...)
+    plus the hardest domain matched anywhere (design, incident, migration...), scaled
+    for intents that describe rather than build (docs, explanations).
     """
     spec = rules.data["factors"]["nature"]
     kinds = {p["name"]: p for p in spec["patterns"]}
-    for name in matched:
-        if kinds[name]["kind"] == "override":
-            return name, float(kinds[name]["points"])
-    intent = next((n for n in matched if kinds[n]["kind"] == "intent"), None)
     domains = [n for n in matched if kinds[n]["kind"] == "domain"]
+    override = next((n for n in matched if kinds[n]["kind"] == "override"), None)
+    if override and not domains:
+        return override, float(kinds[override]["points"]), float(kinds[override]["keyword_scale"])
+    intent = next((n for n in matched if kinds[n]["kind"] == "intent"), None)
     domain = max(domains, key=lambda n: float(kinds[n]["points"]), default=None)
     points = float(kinds[intent]["points"]) if intent else float(spec["unknown"])
     if domain:
-        points += float(kinds[domain]["points"])
-    return "+".join(n for n in (intent, domain) if n) or "unknown", points
+        scale = float(kinds[intent]["domain_scale"]) if intent else 1.0
+        points += scale * float(kinds[domain]["points"])
+    return "+".join(n for n in (intent, domain) if n) or "unknown", points, 1.0
 
 
 def _check_context(context: dict | None) -> dict:
