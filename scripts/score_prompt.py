@@ -2,7 +2,7 @@
 """Score one prompt and print {"tier", "score"}: the smallest hook-style entry script.
 
 It reads a UserPromptSubmit payload ({"prompt": "..."}) on stdin, or takes the prompt
-from its arguments, imports only `tec.scoring`, and prints one compact JSON line.
+from its arguments, imports only `tec.scoring` (and `tec.fastjson`), and prints one compact JSON line.
 Like a hook it fails open: on any error it prints nothing and exits 0. It is what
 bench/bench_speed.py starts to measure a hook's process start-up cost.
 
@@ -13,15 +13,15 @@ bench/bench_speed.py starts to measure a hook's process start-up cost.
 import sys
 
 try:
-    import json
     import os
 
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    from tec import scoring
+    from tec import fastjson, scoring
 
-    prompt = " ".join(sys.argv[1:]) if len(sys.argv) > 1 else json.loads(sys.stdin.buffer.read())["prompt"]
+    payload = sys.stdin.buffer.read().decode("utf-8") if len(sys.argv) < 2 else None
+    prompt = " ".join(sys.argv[1:]) if payload is None else fastjson.loads(payload)["prompt"]
     result = scoring.score(prompt)
-    sys.stdout.write(json.dumps({"tier": result.tier, "score": result.score}, separators=(",", ":")) + "\n")
+    sys.stdout.write(fastjson.dumps({"tier": result.tier, "score": result.score}) + "\n")
     sys.stdout.flush()
 except Exception:
     sys.exit(0)

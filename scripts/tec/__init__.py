@@ -5,8 +5,6 @@ import the package once per prompt, and `tec --version` should not pay for the
 scorer or the price table.
 """
 
-from __future__ import annotations
-
 __version__ = "0.1.0"
 __all__ = ["__version__", "orchestrator_route"]
 

@@ -308,9 +308,9 @@ def route_lines(lines: Iterable[str], cwd: str | None, warnings: list[str]) -> I
     """
     from . import registry, router, scoring
 
-    # Load (and cache) both up front, so a broken config fails before any output.
-    scoring.load_rules()
-    registry.load_registry()
+    # Load both once, up front, so a broken config fails before any output.
+    rules = scoring.load_rules()
+    reg = registry.load_registry()
     for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
@@ -320,7 +320,7 @@ def route_lines(lines: Iterable[str], cwd: str | None, warnings: list[str]) -> I
             yield {"id": bad.ident, "error": bad.message}
             continue
         try:
-            fields = router.route(task, context, cwd).to_dict()
+            fields = router.route(task, context, cwd, rules, reg).to_dict()
         except InputError as exc:  # a malformed context, as the scorer sees it
             yield {"id": ident, "error": str(exc)}
             continue

@@ -5,9 +5,6 @@ Every external path has an environment override, so tests and users can move it:
 (the config file, default `$TEC_HOME/config.toml`).
 """
 
-from __future__ import annotations
-
-import contextlib
 import os
 import sys
 
@@ -15,7 +12,7 @@ from .errors import ConfigError
 
 APP_DIR = "token-efficient-coding"
 
-_cache: dict[str, tuple[float, dict]] = {}
+_cache: dict[str, tuple[list, dict]] = {}
 
 
 def tec_home() -> str:
@@ -43,20 +40,53 @@ def config_path() -> str:
 def load_config() -> dict:
     """The user config as a dict; {} when there is no file.
 
-    The TOML parser is imported only when a file exists: it costs a few
-    milliseconds, and hooks that score prompts start once per prompt.
+    Hooks start a process per prompt, and the TOML parser's imports cost about
+    as much as the interpreter's start-up. So the parsed config is kept as JSON
+    in `$TEC_HOME/.config-cache.json`, keyed on the file's path, size and
+    modification time, and the TOML parser runs only when the file changed.
     """
     path = config_path()
     try:
-        mtime = os.stat(path).st_mtime
+        st = os.stat(path)
     except OSError:
         return {}
+    stamp = [path, st.st_size, st.st_mtime_ns]
     cached = _cache.get(path)
-    if cached and cached[0] == mtime:
+    if cached and cached[0] == stamp:
         return cached[1]
-    data = _parse_toml(path)
-    _cache[path] = (mtime, data)
+    data = _read_cache(stamp)
+    if data is None:
+        data = _parse_toml(path)
+        _write_cache(stamp, data)
+    _cache[path] = (stamp, data)
     return data
+
+
+def _cache_path() -> str:
+    return os.path.join(tec_home(), ".config-cache.json")
+
+
+def _read_cache(stamp: list) -> dict | None:
+    from . import fastjson
+
+    try:
+        with open(_cache_path(), encoding="utf-8") as fh:
+            cached = fastjson.loads(fh.read())
+    except (OSError, ValueError):
+        return None
+    if isinstance(cached, dict) and cached.get("stamp") == stamp and isinstance(cached.get("config"), dict):
+        return cached["config"]
+    return None
+
+
+def _write_cache(stamp: list, data: dict) -> None:
+    """Best effort: a config with values JSON cannot hold, or a read-only home, is just not cached."""
+    from . import fastjson
+
+    try:  # noqa: SIM105 - contextlib would cost every hook process its imports
+        write_atomic(_cache_path(), fastjson.dumps({"stamp": stamp, "config": data}))
+    except (OSError, TypeError, ValueError):
+        pass
 
 
 def section(name: str) -> dict:
@@ -92,15 +122,18 @@ def deep_merge(base: dict, override: dict) -> dict:
     return merged
 
 
-def write_atomic(path: str, text: str) -> None:
+def write_atomic(path: str, text: str | bytes) -> None:
     """Replace `path` with `text` so readers see the old file or the new one, never half."""
+    import contextlib
     import tempfile
 
     directory = os.path.dirname(path) or "."
     os.makedirs(directory, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=directory)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        with os.fdopen(fd, "wb") as fh:
+            if isinstance(text, str):
+                text = text.encode("utf-8")
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())

@@ -1,7 +1,5 @@
 """Expected failures: a one-line message plus a hint, shown without a traceback."""
 
-from __future__ import annotations
-
 
 class TecError(Exception):
     """An expected failure the user can fix; `exit_code` is what the CLI returns."""

@@ -21,10 +21,12 @@ class Recommendation:
         return {key: getattr(self, key) for key in self.__slots__}
 
 
-def route(task: str, context: dict | None = None, cwd: str | None = None) -> Recommendation:
-    rules = scoring.load_rules()
+def route(task: str, context: dict | None = None, cwd: str | None = None,
+          rules: scoring.Rules | None = None, reg: registry.Registry | None = None) -> Recommendation:
+    """Score `task` and price the result. Batch callers pass `rules` and `reg` loaded once."""
+    rules = rules or scoring.load_rules()
     result = scoring.score(task, context, cwd, rules)
-    reg = registry.load_registry()
+    reg = reg or registry.load_registry()
     warnings: list[str] = []
     model_id = reg.model_for_tier(result.tier)
     estimate = estimate_cost(task, result, rules, reg, warnings)

@@ -3,28 +3,31 @@
 Two stages: `analyze` matches the text against the term lists once (the slow
 part), `combine` turns what matched into points (cheap, so calibration can try
 many weightings). Everything tunable lives in `data/routing.json`, deep-merged
-with the `[routing]` table of the user config. Standard library only: this runs
-in a hook process once per prompt.
+with the `[routing]` table of the user config.
+
+This runs in a hook process once per prompt, so it imports nothing that Python
+does not load at start-up anyway: no `re` (it alone costs about half a bare
+interpreter start), no `json` (see fastjson), only string methods and sets.
 """
 
-from __future__ import annotations
-
-import json
+import marshal
 import math
 import os
-import re
+import sys
 import time
 
-from . import config
+from . import config, fastjson
 from .errors import ConfigError, InputError
 
 FACTORS = ("length", "keywords", "files", "tests", "external_apis", "subsystems", "nature")
 CONTEXT_KEYS = ("files_count", "requires_tests", "external_apis", "subsystems", "security_critical")
 
-_WORD = re.compile(r"[a-z0-9]+|->|→")
-_CODE_BLOCK = re.compile(r"```.*?(?:```|\Z)", re.S)
-_TRACEBACK = re.compile(r"Traceback \(most recent call last\):\n(?:[ \t].*\n?)+(?:\S.*)?")
-_HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
+# Tokens are runs of letters and digits: every ASCII character that is neither,
+# and common typographic punctuation, becomes a space before splitting.
+_SEPARATORS = str.maketrans(
+    {c: " " for c in [chr(i) for i in range(128) if not chr(i).isalnum()] + list("—–‘’“”…→←·•")})
+_TRACEBACK_HEAD = "Traceback (most recent call last):"
+_QUOTES = "'\"`"
 _PATH_STRIP = "`'\"()[]{}<>,;:!?*"
 
 REPO_CHECK_SECONDS = 0.02
@@ -34,38 +37,18 @@ BIG_FILE_BYTES = 50_000
 class Rules:
     """The routing data, validated, with term lists compiled for fast matching."""
 
-    __slots__ = ("data", "thresholds", "tiers", "default_tier", "terms", "natures", "markers",
-                 "units", "separators", "file_extensions", "file_names", "not_files")
+    __slots__ = ("data", "thresholds", "tiers", "default_tier", "index", "natures", "structure")
 
-    def __init__(self, data: dict) -> None:
+    def __init__(self, data: dict, index: tuple | None = None) -> None:
         self.data = data
         self.tiers = list(data["tiers"])
         self.thresholds = [float(t) for t in data["thresholds"]]
         self.default_tier = data["default_tier"]
         _validate(self)
         f = data["factors"]
-        self.terms = {
-            "tests": _compile(f["tests"]["terms"]),
-            "external_apis": _compile(f["external_apis"]["names"]),
-        }
-        for name, group in f["keywords"]["groups"].items():
-            self.terms["kw:" + name] = _compile(group["terms"])
-        for name, words in f["subsystems"]["groups"].items():
-            self.terms["sub:" + name] = _compile(words)
-        self.natures = [
-            (p["name"], _compile(p["terms"]), _compile(p["with"]) if p.get("with") else None,
-             p.get("max_chars"))
-            for p in f["nature"]["patterns"]
-        ]
-        self.markers = [(name, m["in"] == "prose", re.compile(m["pattern"]))
-                        for name, m in data["markers"].items()]
-
-        structure = data["structure"]
-        self.units = frozenset(structure["quantity_units"])
-        self.separators = int(structure["list_separators"])
-        self.file_extensions = frozenset(structure["file_extensions"])
-        self.file_names = frozenset(structure["file_names"])
-        self.not_files = frozenset(structure["not_files"])
+        self.natures = [(p["name"], bool(p.get("with")), p.get("max_chars")) for p in f["nature"]["patterns"]]
+        self.structure = {k: frozenset(v) if isinstance(v, list) else v for k, v in data["structure"].items()}
+        self.index = index or build_index(term_lists(f))
 
     def tier_for(self, score: float) -> str:
         for tier, limit in zip(self.tiers, self.thresholds):
@@ -86,21 +69,39 @@ def _validate(rules: Rules) -> None:
         raise ConfigError(f"{where}: default_tier {rules.default_tier!r} is not one of {rules.tiers}")
 
 
-def _compile(terms: list[str]) -> tuple[frozenset, frozenset, tuple]:
-    """Split terms into single tokens, two-token phrases (both matched by set
-    intersection) and longer phrases (substring search, tried only when their
-    first two tokens occur). `@name` terms are markers `Text` adds for structure.
+def term_lists(f: dict) -> dict[str, list[str]]:
+    """Every term list of the factors, by a name `Text.match_all` reports hits under."""
+    lists = {"tests": f["tests"]["terms"], "external_apis": f["external_apis"]["names"]}
+    lists.update(("kw:" + name, group["terms"]) for name, group in f["keywords"]["groups"].items())
+    lists.update(("sub:" + name, words) for name, words in f["subsystems"]["groups"].items())
+    for p in f["nature"]["patterns"]:
+        lists["nature:" + p["name"]] = p["terms"]
+        if p.get("with"):
+            lists["with:" + p["name"]] = p["with"]
+    return lists
+
+
+def build_index(lists: dict[str, list[str]]) -> tuple[dict, dict, tuple]:
+    """One lookup for all term lists: single tokens and two-token phrases map to the
+    lists they belong to (matched by one set intersection each); longer phrases are
+    searched as substrings, only when their first two tokens occur. `@name` terms
+    are markers that `Text` adds for structure.
     """
-    words, pairs, longer = set(), set(), []
-    for term in terms:
-        toks = [term] if term.startswith("@") else _WORD.findall(term.lower())
-        if len(toks) == 1:
-            words.add(toks[0])
-        elif len(toks) == 2:
-            pairs.add(" ".join(toks))
-        elif toks:
-            longer.append((" ".join(toks[:2]), " " + " ".join(toks) + " "))
-    return frozenset(words), frozenset(pairs), tuple(longer)
+    words: dict[str, list[str]] = {}
+    pairs: dict[str, list[str]] = {}
+    longer = []
+    for name, terms in lists.items():
+        for term in terms:
+            # Most terms are plain lowercase words: split them without the translate pass.
+            plain = term.islower() and term.replace(" ", "").isalnum()
+            toks = [term] if term.startswith("@") else term.split() if plain else tokenize(term.lower())
+            if len(toks) == 1:
+                words.setdefault(toks[0], []).append(name)
+            elif len(toks) == 2:
+                pairs.setdefault(" ".join(toks), []).append(name)
+            elif toks:
+                longer.append((" ".join(toks[:2]), " " + " ".join(toks) + " ", name))
+    return words, pairs, tuple(longer)
 
 
 _rules_cache: dict[str, object] = {}
@@ -109,49 +110,153 @@ _rules_cache: dict[str, object] = {}
 def load_rules() -> Rules:
     """Bundled routing data merged with the user's `[routing]` overrides (cached)."""
     override = config.section("routing")
-    key = json.dumps(override, sort_keys=True, default=str)
+    key = repr(override)
     if _rules_cache.get("key") != key:
-        with open(bundled_path(), encoding="utf-8") as fh:
-            data = json.load(fh)
         try:
-            _rules_cache["rules"] = Rules(config.deep_merge(data, override))
-        except (KeyError, TypeError, ValueError, re.error) as exc:
+            _rules_cache["rules"] = Rules(*_stored_rules(override, key))
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise ConfigError(f"routing override in {config.config_path()} is malformed: {exc!r}",
                               "compare it with the [routing] example in the README") from None
         _rules_cache["key"] = key
     return _rules_cache["rules"]  # type: ignore[return-value]
 
 
+def _stored_rules(override: dict, key: str) -> tuple[dict, tuple]:
+    """The merged routing data and its term index, kept in `$TEC_HOME` between processes:
+    parsing and indexing take about as long as a hook's whole budget. Rebuilt when the
+    bundled data, the override or the Python version change."""
+    path = bundled_path()
+    st = os.stat(path)
+    stamp = (st.st_size, st.st_mtime_ns, key, sys.version)
+    store = os.path.join(config.tec_home(), ".routing-cache.marshal")
+    try:
+        with open(store, "rb") as fh:
+            stored_stamp, data, index = marshal.loads(fh.read())
+        if stored_stamp == stamp:
+            return data, index
+    except (OSError, EOFError, ValueError, TypeError):
+        pass
+    with open(path, encoding="utf-8") as fh:
+        data = config.deep_merge(fastjson.loads(fh.read()), override)
+    index = build_index(term_lists(data["factors"]))
+    try:  # noqa: SIM105 - contextlib would cost every hook process its imports
+        config.write_atomic(store, marshal.dumps((stamp, data, index)))
+    except (OSError, ValueError):  # ValueError: a value marshal cannot store
+        pass
+    return data, index
+
+
 def bundled_path() -> str:
     return os.path.join(os.path.dirname(__file__), "data", "routing.json")
 
 
-def _paths(prose: str, rules: Rules) -> list[str]:
+def tokenize(lowered: str) -> list[str]:
+    return lowered.translate(_SEPARATORS).split()
+
+
+def _strip_between(text: str, start: str, end: str) -> tuple[str, int]:
+    """`text` without the `start`…`end` spans (an unclosed span runs to the end), and their size."""
+    if start not in text:
+        return text, 0
+    kept, removed, pos = [], 0, 0
+    while (i := text.find(start, pos)) >= 0:
+        j = text.find(end, i + len(start))
+        j = len(text) if j < 0 else j + len(end)
+        kept.append(text[pos:i])
+        removed += j - i
+        pos = j
+    kept.append(text[pos:])
+    return " ".join(kept), removed
+
+
+def _strip_tracebacks(text: str) -> tuple[str, int]:
+    """Remove Python tracebacks: the header, its indented frame lines and the exception line."""
+    if _TRACEBACK_HEAD not in text:
+        return text, 0
+    kept, removed, in_traceback = [], 0, False
+    for line in text.split("\n"):
+        if line.startswith(_TRACEBACK_HEAD) or (in_traceback and line[:1] in (" ", "\t")):
+            in_traceback = True
+            removed += len(line) + 1
+        elif in_traceback:
+            in_traceback = False
+            removed += len(line) + 1
+        else:
+            kept.append(line)
+    return "\n".join(kept), removed
+
+
+def _paths(prose: str, structure: dict) -> list[str]:
     """Files and folders the prose mentions (tracebacks excluded: their frames are library code)."""
+    names = structure["file_names"]
     found = set()
     for token in prose.split():
-        if "." not in token and "/" not in token and token not in rules.file_names:
+        if "." not in token and "/" not in token and token not in names:
             continue
         token = token.strip(_PATH_STRIP).rstrip(".")
         if "//" in token:
             continue  # a URL
         stem, _, ext = token.rpartition(".")
-        if token in rules.file_names or (token.endswith("/") and len(token) > 2 and token[0].isalnum()) or (
-                ext.lower() in rules.file_extensions and stem and stem[-1] not in "./"
-                and ("/" in token or stem.lower() not in rules.not_files)):
+        if token in names or (token.endswith("/") and len(token) > 2 and token[0].isalnum()) or (
+                ext.lower() in structure["file_extensions"] and stem and stem[-1] not in "./"
+                and ("/" in token or stem.lower() not in structure["not_files"])):
             found.add(token)
     return sorted(found)
 
 
-def _has_quantity(tokens: list[str], units: frozenset) -> bool:
+def _has_quantity(tokens: list[str], words: set, units: frozenset) -> bool:
     """A number with a unit of scale: "60k lines", "14 services", "10x"."""
-    for i, tok in enumerate(tokens):
-        if tok[0].isdigit():
-            if tok[-1] == "x" and tok[:-1].isdigit():
+    if any(w[-1] == "x" and w[:-1].isdigit() for w in words):
+        return True
+    return not units.isdisjoint(words) and any(
+        b in units and a[0].isdigit() for a, b in zip(tokens, tokens[1:]))
+
+
+def _has_error_name(lowered: str, suffixes: frozenset) -> bool:
+    """A word ending in one of `suffixes` but longer than it: TypeError, IOException."""
+    for suffix in suffixes:
+        i = lowered.find(suffix, 1)
+        while i > 0:
+            after = lowered[i + len(suffix): i + len(suffix) + 1]
+            if lowered[i - 1].isalnum() and not after.isalnum():
                 return True
-            if i + 1 < len(tokens) and tokens[i + 1] in units:
-                return True
+            i = lowered.find(suffix, i + 1)
     return False
+
+
+def _has_literal_edit(lowered: str, verbs: frozenset) -> bool:
+    """ "change X to 8080", "rename `a` to `b`": an edit whose new value is spelled out."""
+    words = lowered.split()
+    for i, word in enumerate(words):
+        if word.strip(_QUOTES + ",.:") not in verbs:
+            continue
+        for j in range(i + 1, min(i + 15, len(words) - 1)):
+            if words[j] == "to":
+                target = words[j + 1]
+                if target[0] in _QUOTES or any(ch.isdigit() for ch in target):
+                    return True
+                break
+    return False
+
+
+def _markers(head: str, prose: str, lowered: str, tokens: list[str], structure: dict) -> set[str]:
+    """Structure seen in the text, as `@name` pseudo-terms the term lists can use."""
+    found = set()
+    words = set(tokens)
+    if (_TRACEBACK_HEAD in head or not structure["crash_words"].isdisjoint(words)
+            or _has_error_name(head.lower(), structure["error_suffixes"])):
+        found.add("@traceback")
+    if prose.rstrip().endswith("?"):
+        found.add("@question")
+    if tokens and tokens[0] in structure["interrogatives"]:
+        found.add("@interrogative")
+    if _has_quantity(tokens, words, structure["quantity_units"]):
+        found.add("@quantity")
+    if lowered.count(",") + lowered.count(";") + lowered.count("\n- ") >= structure["list_separators"]:
+        found.add("@list")
+    if len(prose) <= structure["literal_edit_max_chars"] and _has_literal_edit(lowered, structure["edit_verbs"]):
+        found.add("@literal-edit")
+    return found
 
 
 class Text:
@@ -165,34 +270,37 @@ class Text:
         if "\r" in raw:
             raw = raw.replace("\r\n", "\n")
         head = raw if len(raw) <= limit else raw[: limit * 3 // 4] + "\n" + raw[-limit // 4 :]
-        head = _HTML_COMMENT.sub(" ", head)
-        blocks = _CODE_BLOCK.findall(head) + _TRACEBACK.findall(head)
-        prose = _TRACEBACK.sub(" ", _CODE_BLOCK.sub(" ", head))
-        self.code_chars = sum(map(len, blocks)) + max(0, len(raw) - limit)
+        head, _ = _strip_between(head, "<!--", "-->")
+        prose, code = _strip_between(head, "```", "```")
+        prose, traceback = _strip_tracebacks(prose)
+        self.code_chars = code + traceback + max(0, len(raw) - limit)
         self.prose_chars = max(0, len(raw) - self.code_chars)
         lowered = prose.lower()
-        tokens = _WORD.findall(lowered)
-        words = set(tokens)
-        if _has_quantity(tokens, rules.units):
-            words.add("@quantity")
-        if lowered.count(",") + lowered.count(";") + lowered.count("\n- ") >= rules.separators:
-            words.add("@list")
-        words.update(name for name, in_prose, rx in rules.markers if rx.search(lowered if in_prose else head))
-        self.words = frozenset(words)
+        tokens = tokenize(lowered)
+        self.words = frozenset(tokens).union(_markers(head, prose, lowered, tokens, rules.structure))
         self.joined = " " + " ".join(tokens) + " "
         self.pairs = frozenset(map(" ".join, zip(tokens, tokens[1:])))
-        self.paths = _paths(prose, rules)
+        self.paths = _paths(prose, rules.structure)
 
     def first_position(self, hits: list[str]) -> int:
         """Where the earliest of `hits` occurs in the prose (markers count as the end)."""
         found = [self.joined.find(f" {h} ") for h in hits]
         return min((i for i in found if i >= 0), default=len(self.joined))
 
-    def match(self, compiled: tuple[frozenset, frozenset, tuple]) -> list[str]:
-        words, pairs, longer = compiled
-        hits = [*(words & self.words), *(pairs & self.pairs)]
-        hits.extend(p.strip() for first, p in longer if first in self.pairs and p in self.joined)
-        return sorted(hits)
+    def match_all(self, index: tuple[dict, dict, tuple]) -> dict[str, list[str]]:
+        """Hits per term list: {list name: sorted matched terms}, lists without hits left out."""
+        words, pairs, longer = index
+        hits: dict[str, list[str]] = {}
+        for table, present in ((words, self.words), (pairs, self.pairs)):
+            for term in present.intersection(table):
+                for name in table[term]:
+                    hits.setdefault(name, []).append(term)
+        for first, padded, name in longer:
+            if first in self.pairs and padded in self.joined:
+                hits.setdefault(name, []).append(padded.strip())
+        for found in hits.values():
+            found.sort()
+        return hits
 
 
 class Features:
@@ -228,19 +336,20 @@ def analyze(task: str, context: dict | None, cwd: str | None, rules: Rules) -> F
     caller = _check_context(context)
     f = rules.data["factors"]
     text = Text(task, rules)
+    hits = text.match_all(rules.index)
     signals: dict[str, list[str]] = {}
-    inferred = _infer_context(text, rules, signals, cwd)
+    inferred = _infer_context(text, hits, signals, cwd)
     used = {**inferred, **caller}
-    keyword_hits = {name: text.match(rules.terms["kw:" + name]) for name in f["keywords"]["groups"]}
+    keyword_hits = {name: hits.get("kw:" + name, []) for name in f["keywords"]["groups"]}
     natures = []
-    for name, terms, with_terms, max_chars in rules.natures:
-        hits = text.match(terms)
-        if not hits or (with_terms and not text.match(with_terms)):
+    for name, needs_with, max_chars in rules.natures:
+        found = hits.get("nature:" + name)
+        if not found or (needs_with and "with:" + name not in hits):
             continue
         if max_chars is not None and text.chars > int(max_chars):
             continue
-        natures.append((text.first_position(hits), name))
-        signals["nature:" + name] = hits
+        natures.append((text.first_position(found), name))
+        signals["nature:" + name] = found
     natures = [name for _, name in sorted(natures)]
     text_silent = not any(signals.values()) and not any(keyword_hits.values())
     if used.get("security_critical"):
@@ -341,15 +450,14 @@ def _count(value) -> int:
     return value if isinstance(value, int) else len({v.lower() for v in value})
 
 
-def _infer_context(text: Text, rules: Rules, signals: dict, cwd: str | None) -> dict:
+def _infer_context(text: Text, hits: dict, signals: dict, cwd: str | None) -> dict:
     signals["files"] = text.paths
     files = len(text.paths)
     if cwd and text.paths:
         files += _inspect_repo(cwd, text.paths, signals)
-    signals["tests"] = text.match(rules.terms["tests"])
-    signals["external_apis"] = text.match(rules.terms["external_apis"])
-    subsystems = [name[4:] for name, terms in rules.terms.items()
-                  if name.startswith("sub:") and text.match(terms)]
+    signals["tests"] = hits.get("tests", [])
+    signals["external_apis"] = hits.get("external_apis", [])
+    subsystems = sorted(name[4:] for name in hits if name.startswith("sub:"))
     signals["subsystems"] = subsystems
     return {"files_count": files, "requires_tests": bool(signals["tests"]),
             "external_apis": signals["external_apis"], "subsystems": subsystems,
