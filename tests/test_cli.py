@@ -398,3 +398,8 @@ def test_route_task_script():
                           capture_output=True, timeout=60, check=False)
     assert proc.returncode == 0, proc.stderr
     assert set(json.loads(proc.stdout)) == FIELDS
+
+
+def test_generated_references_are_current(capsys):
+    assert cli.main(["docs", "--check"]) == 0
+    assert "up to date" in capsys.readouterr().out

@@ -42,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     _add_route(commands)
     _add_pricing(commands)
+    _add_docs(commands)
     return parser
 
 
@@ -74,6 +75,20 @@ def _add_route(commands) -> None:
                    help='route each line {"id", "text", "context"?} of FILE (- for stdin)')
     p.add_argument("--examples", action="store_true",
                    help="route the bundled example tasks and show a table")
+
+
+def _add_docs(commands) -> None:
+    p = _command(commands, "docs", "Render references/*.md from the data files (prices, thresholds, weights).",
+                 "tec docs --check")
+    p.add_argument("--check", action="store_true", help="only report stale pages; exit 1 if any")
+
+
+def cmd_docs(args: argparse.Namespace) -> int:
+    from . import docs
+
+    stale = docs.write(check=args.check)
+    print("\n".join(f"wrote {path}" for path in stale) if stale else "references are up to date")
+    return 0
 
 
 def _add_pricing(commands) -> None:
@@ -116,6 +131,8 @@ def main(argv: list[str] | None = None) -> int:
 def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "route":
         return cmd_route(args)
+    if args.command == "docs":
+        return cmd_docs(args)
     if args.pricing_command == "import":
         return cmd_pricing_import(args)
     return cmd_pricing(args)

@@ -254,13 +254,21 @@ def _load_bundled() -> dict:
     return _bundled
 
 
-def _base_registry(opath: str) -> Registry:
-    """The bundled table plus the imported overlay at `opath`, without the user config."""
+def bundled_registry() -> Registry:
+    """The bundled table alone (no overlay, no user config): what generated docs quote."""
+    reg = _base_registry(None)
+    for mid, entry in reg.models.items():
+        _fill_defaults(entry, mid)
+    return reg
+
+
+def _base_registry(opath: str | None) -> Registry:
+    """The bundled table plus the imported overlay at `opath` (if any), without the user config."""
     base = _load_bundled()
     models = {mid: _copy_entry(entry) for mid, entry in base["models"].items()}
     sources = dict.fromkeys(models, "bundled")
     reg = Registry(base["date"], dict(base["tiers"]), dict(base["aliases"]), models, sources)
-    overlay = _read_overlay(opath)
+    overlay = _read_overlay(opath) if opath else None
     if overlay is not None:
         reg.overlay = opath
         reg.imported_at = overlay.get("imported_at")

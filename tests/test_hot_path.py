@@ -1,0 +1,58 @@
+"""What a hook process pays for: scoring imports nothing heavy, and its caches are safe."""
+
+import os
+import subprocess
+import sys
+
+from tec import config, scoring
+
+SCRIPTS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "scripts")
+HEAVY = ("re", "json", "enum", "collections", "tomllib", "jinja2", "anthropic", "google")
+
+
+def _modules_after(code: str, env_extra: dict) -> set[str]:
+    probe = f"import sys; {code}; print(' '.join(sorted(sys.modules)))"
+    env = {**os.environ, "PYTHONPATH": SCRIPTS, **env_extra}
+    out = subprocess.run([sys.executable, "-S", "-c", probe], capture_output=True, text=True, check=True, env=env)
+    return set(out.stdout.split())
+
+
+def test_scoring_a_prompt_imports_no_heavy_module(tec_home):
+    (tec_home / "config.toml").write_text('[routing]\ndefault_tier = "sonnet"\n')
+    env = {"TEC_HOME": str(tec_home), "TEC_CONFIG": str(tec_home / "config.toml")}
+    code = "from tec import fastjson, scoring; fastjson.loads('{\"prompt\": \"x\"}'); scoring.score('fix typo')"
+    _modules_after(code, env)  # the first run parses TOML and fills the caches
+    loaded = _modules_after(code, env)
+    assert not [m for m in HEAVY if m in loaded], sorted(m for m in HEAVY if m in loaded)
+
+
+def test_config_cache_follows_the_file(tec_home):
+    path = tec_home / "config.toml"
+    path.write_text('[routing]\ndefault_tier = "sonnet"\n')
+    assert config.load_config()["routing"]["default_tier"] == "sonnet"
+    config._cache.clear()
+    assert os.path.exists(config._cache_path())
+    path.write_text('[routing]\ndefault_tier = "opus"\n# longer now\n')
+    assert config.load_config()["routing"]["default_tier"] == "opus"
+
+
+def test_corrupt_caches_are_rebuilt(tec_home):
+    (tec_home / "config.toml").write_text('[routing]\ndefault_tier = "sonnet"\n')
+    config.load_config()
+    scoring.load_rules()
+    for name in (".config-cache.json", ".routing-cache.marshal"):
+        (tec_home / name).write_bytes(b"\x00garbage")
+    config._cache.clear()
+    scoring._rules_cache.clear()
+    assert scoring.load_rules().default_tier == "sonnet"
+    assert scoring.score("hi there").tier == "sonnet"
+
+
+def test_unwritable_home_still_scores(tmp_path, monkeypatch):
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("a file where the data directory should be")
+    monkeypatch.setenv("TEC_HOME", str(blocker))
+    monkeypatch.setenv("TEC_CONFIG", str(tmp_path / "absent.toml"))
+    scoring._rules_cache.clear()
+    assert scoring.score("Fix typo in variable name").tier == "gemini-flash"
+    assert blocker.read_text() == "a file where the data directory should be"
