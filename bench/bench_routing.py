@@ -48,8 +48,8 @@ def seed_style_score(text: str) -> float:
 
 
 def row(name: str, m: dict) -> str:
-    cells = [f"{m[k]:.1%}" if k in ("exact", "within_one") else f"{m[k]:.3f}" if k in m else "" for k in
-             ("exact", "within_one", "spearman", "auc")]
+    cells = ["" if k not in m else f"{m[k]:.1%}" if k in ("exact", "within_one") else f"{m[k]:.3f}"
+             for k in ("exact", "within_one", "spearman", "auc")]
     return f"{name:44s}" + "".join(f"{c:>12s}" for c in cells)
 
 

@@ -47,29 +47,17 @@ MARGIN = 0.2  # scenario scores must clear tier boundaries by this much
 SHRINK = float(os.environ.get("TEC_FIT_SHRINK", "0.004"))  # pull toward the prior, per point moved
 
 
-# Each number may move only within a range that keeps its meaning: context always
-# counts, longer texts never score lower, overrides stay below intents, domains above.
-LENGTH_CEILING = [(40, 1.0), (80, 1.75), (160, 2.25), (320, 2.5), (1000, 2.75)]
-FILES_RANGE = [(0.25, 0.75), (0.5, 1.25), (0.75, 1.75), (1.25, 2.0)]
-SUBSYSTEMS_RANGE = [(0.25, 0.75), (0.5, 1.25), (1.0, 1.75), (1.5, 2.0)]
-NATURE_RANGE = {"override": (-2.0, 0.5), "intent": (0.5, 2.0), "domain": (0.75, 5.0)}
-
-
 def _param_paths(data: dict) -> list[tuple[tuple, float, float]]:
     """(path into the routing data, low, high) for every fitted number."""
     f = data["factors"]
-    paths = []
-    for i, (chars, _) in enumerate(f["length"]["points"][1:], 1):
-        ceiling = next((c for limit, c in LENGTH_CEILING if chars <= limit), f["length"]["max"])
-        paths.append((("factors", "length", "points", i, 1), 0.0, ceiling))
-    paths += [(("factors", "keywords", "groups", g, "points"), 0.25, 2.0) for g in f["keywords"]["groups"]]
-    paths += [(("factors", "keywords", "diminishing"), 0.25, 1.0), (("factors", "tests", "points"), 0.5, 1.5)]
-    paths += [(("factors", "files", "steps", i, 1), *FILES_RANGE[i]) for i in range(len(f["files"]["steps"]))]
-    paths += [(("factors", "subsystems", "steps", i, 1), *SUBSYSTEMS_RANGE[i])
-              for i in range(len(f["subsystems"]["steps"]))]
+    paths = [(("factors", "length", "points", i, 1), 0.0, 3.0) for i in range(1, len(f["length"]["points"]))]
+    paths += [(("factors", "keywords", "groups", g, "points"), 0.0, 2.5) for g in f["keywords"]["groups"]]
+    paths += [(("factors", "keywords", "diminishing"), 0.0, 1.0), (("factors", "tests", "points"), 0.25, 1.5)]
+    paths += [(("factors", "files", "steps", i, 1), 0.0, 2.0) for i in range(len(f["files"]["steps"]))]
+    paths += [(("factors", "subsystems", "steps", i, 1), 0.0, 2.0) for i in range(len(f["subsystems"]["steps"]))]
     for i, pattern in enumerate(f["nature"]["patterns"]):
-        paths.append((("factors", "nature", "patterns", i, "points"), *NATURE_RANGE[pattern["kind"]]))
-        paths += [(("factors", "nature", "patterns", i, key), 0.25, 1.0)
+        paths.append((("factors", "nature", "patterns", i, "points"), -3.0, 6.0))
+        paths += [(("factors", "nature", "patterns", i, key), 0.0, 1.0)
                   for key in ("keyword_scale", "domain_scale") if key in pattern]
     return paths
 
@@ -93,8 +81,6 @@ def prior(data: dict) -> dict:
         for key in ("keyword_scale", "domain_scale"):
             if key in pattern:
                 pattern[key] = 1.0
-    for path, lo, hi in _param_paths(d):
-        _set(d, path, min(hi, max(lo, _get(d, path))))
     return d
 
 
