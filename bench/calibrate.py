@@ -58,7 +58,7 @@ def _param_paths(data: dict) -> list[tuple[tuple, float, float]]:
     for i, pattern in enumerate(f["nature"]["patterns"]):
         paths.append((("factors", "nature", "patterns", i, "points"), -3.0, 6.0))
         paths += [(("factors", "nature", "patterns", i, key), 0.0, 1.0)
-                  for key in ("keyword_scale", "domain_scale") if key in pattern]
+                  for key in ("keyword_scale", "difficulty_scale") if key in pattern]
     return paths
 
 
@@ -78,7 +78,7 @@ def prior(data: dict) -> dict:
             step[1] = 0.5 if step[0] <= 1 else 1.5 if step[0] < 5 else 2.0
     for pattern in f["nature"]["patterns"]:
         pattern["points"] = 1.0
-        for key in ("keyword_scale", "domain_scale"):
+        for key in ("keyword_scale", "difficulty_scale"):
             if key in pattern:
                 pattern[key] = 1.0
     return d

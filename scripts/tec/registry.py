@@ -331,20 +331,8 @@ def _require_complete(entry: dict, where: str, fix: str) -> None:
 
 def _fill_defaults(entry: dict, mid: str) -> None:
     """Complete an entry in place: provider, cache prices, long-context prices, status."""
-    provider = entry.get("provider") or _guess_provider(mid)
-    entry["provider"] = provider
-    mults = _CACHE_MULTIPLIERS.get(provider, (1.0, 1.0, 1.0))
-    for kind, mult in zip(CACHE_KINDS, mults, strict=True):
-        if kind not in entry:
-            entry[kind] = round(entry["input"] * mult, 9)
-    lc = entry.get("long_context")
-    if lc is not None:
-        if "output" not in lc:
-            lc["output"] = entry["output"]
-        ratio = lc["input"] / entry["input"] if entry["input"] else 1.0
-        for kind in CACHE_KINDS:
-            if kind not in lc:
-                lc[kind] = round(entry[kind] * ratio, 9)
+    entry["provider"] = entry.get("provider") or _guess_provider(mid)
+    _fill_cache_prices(entry)
     if "tokenizer_factor" not in entry:
         entry["tokenizer_factor"] = _guess_tokenizer_factor(mid)
     if "status" not in entry:
@@ -681,7 +669,7 @@ def import_litellm(path: str) -> dict:
     added = updated = unchanged = 0
     for mid in sorted(chosen):
         entry = chosen[mid][1]
-        _fill_defaults_imported(entry)
+        _fill_cache_prices(entry)
         if mid not in previous:
             added += 1
         elif previous[mid] != entry:
@@ -706,16 +694,17 @@ def import_litellm(path: str) -> dict:
     }
 
 
-def _fill_defaults_imported(entry: dict) -> None:
-    """Cache prices LiteLLM leaves out, from the provider's documented multipliers."""
-    mults = _CACHE_MULTIPLIERS[entry["provider"]]
+def _fill_cache_prices(entry: dict) -> None:
+    """Cache prices left out, from the provider's documented multipliers of the input price;
+    long-context ones scale the base cache prices by the long-context input ratio."""
+    mults = _CACHE_MULTIPLIERS.get(entry["provider"], (1.0, 1.0, 1.0))
     for kind, mult in zip(CACHE_KINDS, mults, strict=True):
         if kind not in entry:
             entry[kind] = round(entry["input"] * mult, 9)
     lc = entry.get("long_context")
     if lc is not None:
-        if "output" not in lc:
-            lc["output"] = entry["output"]
-        for kind, mult in zip(CACHE_KINDS, mults, strict=True):
+        lc.setdefault("output", entry["output"])
+        ratio = lc["input"] / entry["input"] if entry["input"] else 1.0
+        for kind in CACHE_KINDS:
             if kind not in lc:
-                lc[kind] = round(lc["input"] * mult, 9)
+                lc[kind] = round(entry[kind] * ratio, 9)

@@ -95,6 +95,8 @@ def build_index(lists: dict[str, list[str]]) -> tuple[dict, dict, tuple]:
             # Most terms are plain lowercase words: split them without the translate pass.
             plain = term.islower() and term.replace(" ", "").isalnum()
             toks = [term] if term.startswith("@") else term.split() if plain else tokenize(term.lower())
+            if len(toks) == 1 and toks[0].isdigit() and toks[0] != term.strip():
+                raise ValueError(f"term {term!r} in {name} would match every {toks[0]} in a text")
             if len(toks) == 1:
                 words.setdefault(toks[0], []).append(name)
             elif len(toks) == 2:
@@ -366,7 +368,7 @@ def combine(feat: Features, rules: Rules) -> tuple[dict, str]:
     f = rules.data["factors"]
     used = feat.context
     kw = f["keywords"]
-    nature, nature_points, keyword_scale = _nature_points(feat.natures, rules)
+    nature, nature_points, keyword_scale = _nature_points(feat.natures, feat.keyword_hits, rules)
     keywords = keyword_scale * sum(float(kw["groups"][g]["points"]) * len(h) ** float(kw["diminishing"])
                                    for g, h in feat.keyword_hits.items() if h)
     curve = [(math.log1p(x), y) for x, y in f["length"]["points"]]
@@ -387,37 +389,45 @@ def finish(feat: Features, rules: Rules) -> Score:
     points, nature = combine(feat, rules)
     total = round(min(10.0, max(0.0, sum(points.values()))), 2)
     tier = rules.tier_for(total)
-    # Text with nothing to go on is floored at the default tier whatever the context
-    # adds, so adding files or tests can raise such a prompt but never lower it.
-    if feat.text_silent and rules.tiers.index(tier) < rules.tiers.index(rules.default_tier):
+    # Below the default tier only on evidence: a trivial edit or quick lookup named in
+    # the text. Everything else, text with no signal included, is floored there, so
+    # adding files or tests can raise a prompt but never lower its tier.
+    floor = rules.tiers.index(rules.default_tier)
+    if rules.tiers.index(tier) < floor and not _is_override(nature, rules):
         tier = rules.default_tier
     return Score(score=total, tier=tier, factors=points, nature=nature, no_signal=feat.text_silent,
                  confidence=_confidence(total, tier, rules, feat.text_silent),
                  context=feat.context, signals=feat.signals)
 
 
-def _nature_points(matched: list[str], rules: Rules) -> tuple[str, float, float]:
+def _is_override(nature: str, rules: Rules) -> bool:
+    return any(p["name"] == nature and p["kind"] == "override" for p in rules.data["factors"]["nature"]["patterns"])
+
+
+def _nature_points(matched: list[str], keyword_hits: dict, rules: Rules) -> tuple[str, float, float]:
     """The task's nature, its points, and how much the keywords count for it.
 
     A length-limited override (a trivial edit, a quick lookup) decides alone unless a
-    hard domain also matched; its keywords mostly describe the text being edited, so
-    they count less. Otherwise: the first-mentioned intent (fix, add, test, explain...)
-    plus the hardest domain matched anywhere (design, incident, migration...), scaled
-    for intents that describe rather than build (docs, explanations).
+    hard domain matched or one of the keyword groups it `yields_to` did (a trivial edit
+    "in every file" is not one spot); its keywords mostly describe the text being
+    edited, so they count less. Otherwise: the first-mentioned intent (fix, add, test,
+    explain...) plus the hardest domain matched anywhere (design, incident...), both
+    domain and keywords scaled by the intent's `difficulty_scale` (describing a hard
+    thing, as docs and explanations do, is easier than building it).
     """
     spec = rules.data["factors"]["nature"]
     kinds = {p["name"]: p for p in spec["patterns"]}
     domains = [n for n in matched if kinds[n]["kind"] == "domain"]
     override = next((n for n in matched if kinds[n]["kind"] == "override"), None)
-    if override and not domains:
+    if override and not domains and not any(keyword_hits.get(g) for g in kinds[override].get("yields_to", ())):
         return override, float(kinds[override]["points"]), float(kinds[override]["keyword_scale"])
     intent = next((n for n in matched if kinds[n]["kind"] == "intent"), None)
     domain = max(domains, key=lambda n: float(kinds[n]["points"]), default=None)
     points = float(kinds[intent]["points"]) if intent else float(spec["unknown"])
+    scale = float(kinds[intent]["difficulty_scale"]) if intent else 1.0
     if domain:
-        scale = float(kinds[intent]["domain_scale"]) if intent else 1.0
         points += scale * float(kinds[domain]["points"])
-    return "+".join(n for n in (intent, domain) if n) or "unknown", points, 1.0
+    return "+".join(n for n in (intent, domain) if n) or "unknown", points, scale
 
 
 def _check_context(context: dict | None) -> dict:
