@@ -50,7 +50,8 @@ SHRINK = float(os.environ.get("TEC_FIT_SHRINK", "0.004"))  # pull toward the pri
 def _param_paths(data: dict) -> list[tuple[tuple, float, float]]:
     """(path into the routing data, low, high) for every fitted number."""
     f = data["factors"]
-    paths = [(("factors", "length", "points", i, 1), 0.0, 3.0) for i in range(1, len(f["length"]["points"]))]
+    paths = [(("trivial_score",), 0.0, 2.5)]
+    paths += [(("factors", "length", "points", i, 1), 0.0, 3.0) for i in range(1, len(f["length"]["points"]))]
     paths += [(("factors", "keywords", "groups", g, "points"), 0.0, 2.5) for g in f["keywords"]["groups"]]
     paths += [(("factors", "keywords", "diminishing"), 0.0, 1.0), (("factors", "tests", "points"), 0.25, 1.5)]
     paths += [(("factors", "files", "steps", i, 1), 0.0, 2.0) for i in range(len(f["files"]["steps"]))]
@@ -66,6 +67,7 @@ def _param_paths(data: dict) -> list[tuple[tuple, float, float]]:
 # files 0.5/1.5/2, tests 1.5, subsystems 0.5/1.5/2, every nature 1.0 (no opinion).
 def prior(data: dict) -> dict:
     d = copy.deepcopy(data)
+    d["trivial_score"] = 1.25
     f = d["factors"]
     for point in f["length"]["points"][1:]:
         point[1] = 1.0 if point[0] < 100 else 2.0 if point[0] <= 500 else 3.0

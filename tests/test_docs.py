@@ -35,4 +35,4 @@ def test_routing_page_quotes_the_data():
 def test_user_config_does_not_leak_into_generated_pages(tec_home):
     (tec_home / "config.toml").write_text('[tiers]\nopus = "claude-opus-4-8"\n[routing]\ndefault_tier = "opus"\n')
     page = docs.render_all()["references/routing.md"]
-    assert "claude-opus-4-8" not in page and "goes to `haiku`" in page
+    assert "claude-opus-4-8" not in page and "below `haiku`" in page

@@ -390,10 +390,11 @@ def finish(feat: Features, rules: Rules) -> Score:
     total = round(min(10.0, max(0.0, sum(points.values()))), 2)
     tier = rules.tier_for(total)
     # Below the default tier only on evidence: a trivial edit or quick lookup named in
-    # the text. Everything else, text with no signal included, is floored there, so
-    # adding files or tests can raise a prompt but never lower its tier.
-    floor = rules.tiers.index(rules.default_tier)
-    if rules.tiers.index(tier) < floor and not _is_override(nature, rules):
+    # the text, or a score under `trivial_score`. Text with no signal is always floored,
+    # so adding files or tests can raise a prompt but never lower its tier.
+    below = rules.tiers.index(tier) < rules.tiers.index(rules.default_tier)
+    evidence = _is_override(nature, rules) or (total < float(rules.data["trivial_score"]) and not feat.text_silent)
+    if below and not evidence:
         tier = rules.default_tier
     return Score(score=total, tier=tier, factors=points, nature=nature, no_signal=feat.text_silent,
                  confidence=_confidence(total, tier, rules, feat.text_silent),
