@@ -129,7 +129,7 @@ def _stored_rules(override: dict, key: str) -> tuple[dict, tuple]:
     bundled data, the override or the Python version change."""
     path = bundled_path()
     st = os.stat(path)
-    stamp = (st.st_size, st.st_mtime_ns, key, sys.version)
+    stamp = (path, st.st_size, st.st_mtime_ns, key, sys.version)
     store = os.path.join(config.tec_home(), ".routing-cache.marshal")
     try:
         with open(store, "rb") as fh:
@@ -272,11 +272,11 @@ class Text:
         if "\r" in raw:
             raw = raw.replace("\r\n", "\n")
         head = raw if len(raw) <= limit else raw[: limit * 3 // 4] + "\n" + raw[-limit // 4 :]
-        head, _ = _strip_between(head, "<!--", "-->")
+        head, comments = _strip_between(head, "<!--", "-->")  # issue-template boilerplate
         prose, code = _strip_between(head, "```", "```")
         prose, traceback = _strip_tracebacks(prose)
         self.code_chars = code + traceback + max(0, len(raw) - limit)
-        self.prose_chars = max(0, len(raw) - self.code_chars)
+        self.prose_chars = max(0, len(raw) - self.code_chars - comments)
         lowered = prose.lower()
         tokens = tokenize(lowered)
         self.words = frozenset(tokens).union(_markers(head, prose, lowered, tokens, rules.structure))
@@ -356,7 +356,7 @@ def analyze(task: str, context: dict | None, cwd: str | None, rules: Rules) -> F
     text_silent = not any(signals.values()) and not any(keyword_hits.values())
     if used.get("security_critical"):
         keyword_hits["high"] = sorted({*keyword_hits["high"], "security_critical"})
-    signals.update(("keywords:" + name, hits) for name, hits in keyword_hits.items())
+    signals.update(("keywords:" + name, found) for name, found in keyword_hits.items())
     effective = text.prose_chars + float(f["length"]["code_weight"]) * text.code_chars
     return Features(chars=text.chars, effective_chars=effective, keyword_hits=keyword_hits,
                     context=used, natures=natures, text_silent=text_silent,
