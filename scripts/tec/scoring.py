@@ -241,9 +241,15 @@ def _has_literal_edit(lowered: str, verbs: frozenset) -> bool:
     return False
 
 
-def _markers(head: str, prose: str, lowered: str, tokens: list[str], structure: dict) -> set[str]:
+def _quotes_shown_text(lowered: str, verbs: frozenset) -> bool:
+    """ "the button says 'Sumbit'", "heading reads \"Pgae\"": a complaint about literal text."""
+    words = lowered.split()
+    return any(word in verbs and any(w[:1] in _QUOTES for w in words[i + 1:i + 4]) for i, word in enumerate(words))
+
+
+def _markers(head: str, prose: str, lowered: str, tokens: list[str], structure: dict, code: bool) -> set[str]:
     """Structure seen in the text, as `@name` pseudo-terms the term lists can use."""
-    found = set()
+    found = {"@code"} if code else set()
     words = set(tokens)
     if (_TRACEBACK_HEAD in head or not structure["crash_words"].isdisjoint(words)
             or _has_error_name(head.lower(), structure["error_suffixes"])):
@@ -256,8 +262,11 @@ def _markers(head: str, prose: str, lowered: str, tokens: list[str], structure: 
         found.add("@quantity")
     if lowered.count(",") + lowered.count(";") + lowered.count("\n- ") >= structure["list_separators"]:
         found.add("@list")
-    if len(prose) <= structure["literal_edit_max_chars"] and _has_literal_edit(lowered, structure["edit_verbs"]):
-        found.add("@literal-edit")
+    if len(prose) <= structure["literal_edit_max_chars"]:
+        if _has_literal_edit(lowered, structure["edit_verbs"]):
+            found.add("@literal-edit")
+        if _quotes_shown_text(lowered, structure["display_verbs"]):
+            found.add("@shown-text")
     return found
 
 
@@ -279,7 +288,8 @@ class Text:
         self.prose_chars = max(0, len(raw) - self.code_chars - comments)
         lowered = prose.lower()
         tokens = tokenize(lowered)
-        self.words = frozenset(tokens).union(_markers(head, prose, lowered, tokens, rules.structure))
+        markers = _markers(head, prose, lowered, tokens, rules.structure, code > 0 or "`" in prose)
+        self.words = frozenset(tokens).union(markers)
         self.joined = " " + " ".join(tokens) + " "
         self.pairs = frozenset(map(" ".join, zip(tokens, tokens[1:])))
         self.paths = _paths(prose, rules.structure)
