@@ -600,3 +600,18 @@ def test_confidence_grows_with_distance_from_a_threshold(rules):
     near = scoring._confidence(t0 + 0.001, rules.tiers[1], rules, False)
     far = scoring._confidence((t0 + t1) / 2, rules.tiers[1], rules, False)
     assert 0.0 <= near < far <= 1.0
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=400)
+       | st.lists(st.sampled_from(["```", "<!--", "-->", "Traceback (most recent call last):\n", "  File \"a.py\"\n",
+                                   "TypeError: x", "`", "'", " says ", " to ", "8080", "\r\n", "src/", "a.py", "?",
+                                   "refactor", "typo", ",", "10x", "rows"]), min_size=1, max_size=40).map("".join))
+def test_any_text_scores_without_error(text):
+    if not text.strip():
+        with pytest.raises(InputError):
+            scoring.score(text)
+        return
+    result = scoring.score(text)
+    assert result.tier in scoring.load_rules().tiers
+    assert 0.0 <= result.score <= 10.0
