@@ -70,7 +70,7 @@ def prior(data: dict) -> dict:
     d["trivial_score"] = 1.25
     f = d["factors"]
     for point in f["length"]["points"][1:]:
-        point[1] = 1.0 if point[0] < 100 else 2.0 if point[0] <= 500 else 3.0
+        point[1] = 1.0 if point[0] < 100 else 2.0
     for group in f["keywords"]["groups"].values():
         group["points"] = 1.0
     f["keywords"]["diminishing"] = 0.5

@@ -506,7 +506,7 @@ def test_a_megabyte_task_is_scored(rules):
     result = scoring.score(task)
     length = rules.data["factors"]["length"]
     assert result.factors["length"] == pytest.approx(
-        min(float(length["max"]), max(float(y) for _, y in length["points"])))
+        min(float(length["max"]), max(float(y) for _, y in length["points"] + length["long_tail"])))
     assert 0 <= result.score <= 10
     assert result.tier in rules.tiers
     assert 0 <= result.confidence <= 1

@@ -318,7 +318,8 @@ class Text:
 class Features:
     """What `analyze` found; `combine` turns it into points."""
 
-    __slots__ = ("chars", "effective_chars", "keyword_hits", "context", "natures", "signals", "text_silent")
+    __slots__ = ("chars", "effective_chars", "keyword_hits", "context", "natures", "signals", "text_silent",
+                 "inferred_subsystems")
 
     def __init__(self, **kw) -> None:
         for key in self.__slots__:
@@ -370,6 +371,7 @@ def analyze(task: str, context: dict | None, cwd: str | None, rules: Rules) -> F
     effective = text.prose_chars + float(f["length"]["code_weight"]) * text.code_chars
     return Features(chars=text.chars, effective_chars=effective, keyword_hits=keyword_hits,
                     context=used, natures=natures, text_silent=text_silent,
+                    inferred_subsystems="subsystems" not in caller,
                     signals={k: v for k, v in signals.items() if v})
 
 
@@ -381,16 +383,25 @@ def combine(feat: Features, rules: Rules) -> tuple[dict, str]:
     nature, nature_points, keyword_scale = _nature_points(feat.natures, feat.keyword_hits, rules)
     keywords = keyword_scale * sum(float(kw["groups"][g]["points"]) * len(h) ** float(kw["diminishing"])
                                    for g, h in feat.keyword_hits.items() if h)
-    curve = [(math.log1p(x), y) for x, y in f["length"]["points"]]
+    size = math.log1p(feat.effective_chars)
+    # The fitted curve covers prompts; a fixed tail keeps long reports ranked by length.
+    curve = [(math.log1p(x), y) for x, y in f["length"]["points"] + f["length"]["long_tail"]]
+    # In a long report (an issue, a pasted log) task words and the subsystems it names
+    # mostly describe rather than scope the work: they fade to `scale`. Subsystems the
+    # caller names never fade.
+    long = f["long_text"]
+    fade = 1.0 - (1.0 - float(long["scale"])) * interpolate(
+        [(math.log1p(long["from_chars"]), 0.0), (math.log1p(long["to_chars"]), 1.0)], size)
     points = {
-        "length": min(float(f["length"]["max"]), interpolate(curve, math.log1p(feat.effective_chars))),
+        "length": min(float(f["length"]["max"]), interpolate(curve, size)),
         "keywords": min(float(kw["max"]), keywords),
         "files": _step(f["files"]["steps"], int(used["files_count"])),
         "tests": float(f["tests"]["points"]) if used["requires_tests"] else 0.0,
         "external_apis": min(float(f["external_apis"]["max"]),
                              float(f["external_apis"]["each"]) * _count(used["external_apis"])),
-        "subsystems": _step(f["subsystems"]["steps"], _count(used["subsystems"])),
-        "nature": nature_points,
+        "subsystems": (fade if feat.inferred_subsystems else 1.0) * _step(f["subsystems"]["steps"],
+                                                                          _count(used["subsystems"])),
+        "nature": fade * nature_points,
     }
     return {k: round(points[k], 2) for k in FACTORS}, nature
 
