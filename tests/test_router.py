@@ -203,3 +203,11 @@ def test_cwd_is_passed_to_the_scorer(tmp_path):
 def test_bad_input_is_an_input_error(task, context):
     with pytest.raises(InputError):
         router.route(task, context)
+
+
+def test_reason_says_when_the_default_tier_floor_applied(tec_home):
+    (tec_home / "config.toml").write_text("[routing]\nthresholds = [9.0, 9.5, 9.9]\ntrivial_score = 0.0\n")
+    rec = router.route("csv export breaks on commas")
+    assert scoring.load_rules().tier_for(rec.complexity_score) == "gemini-flash"
+    assert rec.model == "haiku" and "default tier" in rec.reason
+    assert "default tier" not in router.route("Fix typo in README").reason

@@ -32,7 +32,7 @@ def route(task: str, context: dict | None = None, cwd: str | None = None,
     estimate = estimate_cost(task, result, rules, reg, warnings)
     return Recommendation(
         model=result.tier, model_id=model_id, complexity_score=result.score,
-        complexity_factors=result.factors, reason=_reason(result, model_id),
+        complexity_factors=result.factors, reason=_reason(result, model_id, rules),
         confidence=result.confidence, estimated_cost=estimate,
         context=_plain_context(result.context), signals=result.signals, warnings=warnings,
     )
@@ -66,12 +66,14 @@ def estimate_cost(task: str, result: scoring.Score, rules: scoring.Rules,
     return {**chosen, "top_tier": top, "savings_usd": saving, "price_date": reg.date}
 
 
-def _reason(result: scoring.Score, model_id: str) -> str:
+def _reason(result: scoring.Score, model_id: str, rules: scoring.Rules) -> str:
     top = sorted(((p, k) for k, p in result.factors.items() if p), key=lambda x: -abs(x[0]))[:3]
     parts = ", ".join(f"{k} {p:+g}" for p, k in top)
     why = f"Scored {result.score:g}/10 → {result.tier} ({model_id})"
     if result.no_signal:
         return why + ": no complexity signal, so the default tier"
+    if result.tier != rules.tier_for(result.score):
+        why += " (the default tier: nothing in the text shows a trivial edit)"
     return f"{why}; nature: {result.nature}" + (f"; top factors: {parts}" if parts else "")
 
 
