@@ -615,3 +615,9 @@ def test_any_text_scores_without_error(text):
     result = scoring.score(text)
     assert result.tier in scoring.load_rules().tiers
     assert 0.0 <= result.score <= 10.0
+
+
+def test_module_names_count_as_files(rules):
+    paths = scoring.Text("fix the orders.service module and `django.db.models.query`; ignore `self.items`", rules).paths
+    assert paths == ["django.db.models.query", "orders.service"]
+    assert scoring.score("refactor the billing.invoices module").context["files_count"] == 1

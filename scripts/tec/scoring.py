@@ -189,21 +189,33 @@ def _strip_tracebacks(text: str) -> tuple[str, int]:
 
 
 def _paths(prose: str, structure: dict) -> list[str]:
-    """Files and folders the prose mentions (tracebacks excluded: their frames are library code)."""
-    names = structure["file_names"]
+    """Files, folders and modules the prose mentions (tracebacks excluded: their frames are library code)."""
     found = set()
-    for token in prose.split():
-        if "." not in token and "/" not in token and token not in names:
+    words = prose.split()
+    for i, raw in enumerate(words):
+        if "." not in raw and "/" not in raw and raw not in structure["file_names"]:
             continue
-        token = token.strip(_PATH_STRIP).rstrip(".")
-        if "//" in token:
-            continue  # a URL
-        stem, _, ext = token.rpartition(".")
-        if token in names or (token.endswith("/") and len(token) > 2 and token[0].isalnum()) or (
-                ext.lower() in structure["file_extensions"] and stem and stem[-1] not in "./"
-                and ("/" in token or stem.lower() not in structure["not_files"])):
+        token = raw.strip(_PATH_STRIP).rstrip(".")
+        following = words[i + 1].strip(",.;:").lower() if i + 1 < len(words) else ""
+        if "//" not in token and (_is_file(token, structure) or _is_module(raw, token, following, structure)):
             found.add(token)
     return sorted(found)
+
+
+def _is_file(token: str, structure: dict) -> bool:
+    """A known file name, a folder (`src/`), or a name with a known extension (not `node.js`)."""
+    stem, _, ext = token.rpartition(".")
+    return token in structure["file_names"] or (token.endswith("/") and len(token) > 2 and token[0].isalnum()) or (
+        ext.lower() in structure["file_extensions"] and bool(stem) and stem[-1] not in "./"
+        and ("/" in token or stem.lower() not in structure["not_files"]))
+
+
+def _is_module(raw: str, token: str, following: str, structure: dict) -> bool:
+    """A dotted name followed by "module" or "package", or a lowercase one with two dots or
+    more in backticks (`django.db.models`, not `self.items`)."""
+    if "." not in token or not all(part.isidentifier() for part in token.split(".")):
+        return False
+    return following in structure["module_words"] or (raw.startswith("`") and token.count(".") >= 2 and token.islower())
 
 
 def _has_quantity(tokens: list[str], words: set, units: frozenset) -> bool:
