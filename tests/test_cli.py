@@ -403,3 +403,19 @@ def test_route_task_script():
 def test_generated_references_are_current(capsys):
     assert cli.main(["docs", "--check"]) == 0
     assert "up to date" in capsys.readouterr().out
+
+
+def test_parallel_jsonl_matches_serial_order_and_errors(monkeypatch):
+    lines = []
+    for i in range(60):
+        lines.append(json.dumps({"id": i, "text": f"Fix typo number {i} in README" if i % 7 else ""}))
+        if i % 13 == 0:
+            lines.append("{not json")
+    serial = list(cli.route_lines(lines, None, []))
+    monkeypatch.setattr(cli, "PARALLEL_MIN_LINES", 10)
+    monkeypatch.setattr(cli.os, "cpu_count", lambda: 2)
+    warnings: list[str] = []
+    parallel = list(cli.route_lines(lines, None, warnings))
+    assert parallel == serial
+    assert [r["id"] for r in parallel][:3] == [0, 2, 1]
+    assert sum("error" in r for r in parallel) == 5 + 9

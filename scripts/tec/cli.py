@@ -19,6 +19,8 @@ from . import __version__
 from .errors import ConfigError, InputError, TecError
 
 FLUSH_EVERY = 1000  # --jsonl output lines buffered between writes
+PARALLEL_MIN_LINES = 1000  # below this, starting worker processes costs more than it saves
+MAX_WORKERS = 8
 TASK_PREVIEW = 60  # characters of task text shown in the --examples table
 EXAMPLES_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "examples.jsonl")
 UTF8_FIX = "re-encode it as UTF-8 first, e.g. `iconv -f latin1 -t utf-8 IN > OUT`"
@@ -320,31 +322,54 @@ def _route_jsonl(args: argparse.Namespace) -> int:
 def route_lines(lines: Iterable[str], cwd: str | None, warnings: list[str]) -> Iterator[dict]:
     """One output record per non-blank input line, in order; bad lines become error records.
 
+    Large inputs are spread over worker processes (one per core), order kept.
     Unpriced-model warnings are collected once into `warnings` rather than
     repeated per line. A config error stops the whole run (it is not the line's fault).
     """
-    from . import registry, router, scoring
+    _init_worker(cwd)  # loads rules and prices here first, so a broken config fails before any output
+    numbered = [(number, line) for number, line in enumerate(lines, 1) if line.strip()]
+    workers = min(os.cpu_count() or 1, MAX_WORKERS)
+    if workers < 2 or len(numbered) < PARALLEL_MIN_LINES:
+        records: Iterable[dict] = map(_route_line, numbered)
+        yield from _collect_warnings(records, warnings)
+        return
+    import multiprocessing
 
-    # Load both once, up front, so a broken config fails before any output.
-    rules = scoring.load_rules()
-    reg = registry.load_registry()
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            ident, task, context = _parse_line(line, number)
-        except _BadLine as bad:
-            yield {"id": bad.ident, "error": bad.message}
-            continue
-        try:
-            fields = router.route(task, context, cwd, rules, reg).to_dict()
-        except InputError as exc:  # a malformed context, as the scorer sees it
-            yield {"id": ident, "error": str(exc)}
-            continue
-        for warning in fields["warnings"]:
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
+    with multiprocessing.get_context(method).Pool(workers, _init_worker, (cwd,)) as pool:
+        yield from _collect_warnings(pool.imap(_route_line, numbered, chunksize=128), warnings)
+
+
+_worker: dict = {}
+
+
+def _init_worker(cwd: str | None) -> None:
+    from . import registry, scoring
+
+    _worker.update(cwd=cwd, rules=scoring.load_rules(), reg=registry.load_registry())
+
+
+def _route_line(item: tuple[int, str]) -> dict:
+    from . import router
+
+    number, line = item
+    try:
+        ident, task, context = _parse_line(line, number)
+    except _BadLine as bad:
+        return {"id": bad.ident, "error": bad.message}
+    try:
+        fields = router.route(task, context, _worker["cwd"], _worker["rules"], _worker["reg"]).to_dict()
+    except InputError as exc:  # a malformed context, as the scorer sees it
+        return {"id": ident, "error": str(exc)}
+    return {"id": ident, **fields}
+
+
+def _collect_warnings(records: Iterable[dict], warnings: list[str]) -> Iterator[dict]:
+    for record in records:
+        for warning in record.get("warnings", ()):
             if warning not in warnings:
                 warnings.append(warning)
-        yield {"id": ident, **fields}
+        yield record
 
 
 def _parse_line(line: str, number: int) -> tuple[object, str, object]:

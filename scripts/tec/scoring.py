@@ -190,14 +190,14 @@ def _strip_tracebacks(text: str) -> tuple[str, int]:
 
 def _paths(prose: str, structure: dict) -> list[str]:
     """Files, folders and modules the prose mentions (tracebacks excluded: their frames are library code)."""
-    found = set()
     words = prose.split()
-    for i, raw in enumerate(words):
-        if "." not in raw and "/" not in raw and raw not in structure["file_names"]:
-            continue
+    found = set(structure["file_names"].intersection(words))
+    for i, raw in [(i, w) for i, w in enumerate(words) if "." in w or "/" in w]:
         token = raw.strip(_PATH_STRIP).rstrip(".")
+        if "//" in token or ("." not in token and "/" not in token):
+            continue  # a URL, or a word that only ends a sentence
         following = words[i + 1].strip(",.;:").lower() if i + 1 < len(words) else ""
-        if "//" not in token and (_is_file(token, structure) or _is_module(raw, token, following, structure)):
+        if _is_file(token, structure) or _is_module(raw, token, following, structure):
             found.add(token)
     return sorted(found)
 
@@ -220,10 +220,10 @@ def _is_module(raw: str, token: str, following: str, structure: dict) -> bool:
 
 def _has_quantity(tokens: list[str], words: set, units: frozenset) -> bool:
     """A number with a unit of scale: "60k lines", "14 services", "10x"."""
-    if any(w[-1] == "x" and w[:-1].isdigit() for w in words):
+    if any(w[:-1].isdigit() for w in words if w[-1] == "x"):
         return True
     return not units.isdisjoint(words) and any(
-        b in units and a[0].isdigit() for a, b in zip(tokens, tokens[1:]))
+        a[0].isdigit() for a, b in zip(tokens, tokens[1:]) if b in units)
 
 
 def _has_error_name(lowered: str, suffixes: frozenset) -> bool:
