@@ -222,8 +222,8 @@ def _has_quantity(tokens: list[str], words: set, units: frozenset) -> bool:
     """A number with a unit of scale: "60k lines", "14 services", "10x"."""
     if any(w[:-1].isdigit() for w in words if w[-1] == "x"):
         return True
-    return not units.isdisjoint(words) and any(
-        a[0].isdigit() for a, b in zip(tokens, tokens[1:]) if b in units)
+    return not units.isdisjoint(words) and any(  # "0042_customers" is a file name, not a count
+        a[0].isdigit() and a[0] != "0" for a, b in zip(tokens, tokens[1:]) if b in units)
 
 
 def _has_error_name(lowered: str, suffixes: frozenset) -> bool:
@@ -239,9 +239,11 @@ def _has_error_name(lowered: str, suffixes: frozenset) -> bool:
 
 
 def _has_literal_edit(lowered: str, verbs: frozenset) -> bool:
-    """ "change X to 8080", "rename `a` to `b`": an edit whose new value is spelled out."""
+    """ "change X to 8080", "rename `a` to `b`", "should be 'Y'": an edit whose new value is spelled out."""
     words = lowered.split()
     for i, word in enumerate(words):
+        if word == "should" and words[i + 1:i + 2] == ["be"] and words[i + 2:i + 3] and words[i + 2][0] in _QUOTES:
+            return True  # "... 'Paramétres', should be 'Paramètres'"
         if word.strip(_QUOTES + ",.:") not in verbs:
             continue
         for j in range(i + 1, min(i + 15, len(words) - 1)):
