@@ -621,3 +621,9 @@ def test_module_names_count_as_files(rules):
     paths = scoring.Text("fix the orders.service module and `django.db.models.query`; ignore `self.items`", rules).paths
     assert paths == ["django.db.models.query", "orders.service"]
     assert scoring.score("refactor the billing.invoices module").context["files_count"] == 1
+
+
+def test_repo_inspection_stops_at_its_time_cap(repo, monkeypatch):
+    monkeypatch.setattr(scoring, "REPO_CHECK_SECONDS", -1.0)  # the cap has already passed
+    result = scoring.score("Fix src/app.py and docs/", cwd=str(repo))
+    assert result.signals["repo_timeout"] and result.signals.get("files_found", []) == []
