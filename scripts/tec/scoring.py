@@ -332,7 +332,7 @@ class Text:
 class Features:
     """What `analyze` found; `combine` turns it into points."""
 
-    __slots__ = ("chars", "effective_chars", "keyword_hits", "context", "natures", "signals", "text_silent",
+    __slots__ = ("effective_chars", "keyword_hits", "context", "natures", "signals", "text_silent",
                  "inferred_subsystems")
 
     def __init__(self, **kw) -> None:
@@ -383,18 +383,19 @@ def analyze(task: str, context: dict | None, cwd: str | None, rules: Rules) -> F
         keyword_hits["high"] = sorted({*keyword_hits["high"], "security_critical"})
     signals.update(("keywords:" + name, found) for name, found in keyword_hits.items())
     effective = text.prose_chars + float(f["length"]["code_weight"]) * text.code_chars
-    return Features(chars=text.chars, effective_chars=effective, keyword_hits=keyword_hits,
+    return Features(effective_chars=effective, keyword_hits=keyword_hits,
                     context=used, natures=natures, text_silent=text_silent,
                     inferred_subsystems="subsystems" not in caller,
                     signals={k: v for k, v in signals.items() if v})
 
 
-def combine(feat: Features, rules: Rules) -> tuple[dict, str]:
-    """Points per factor, and the task nature that set the nature points."""
+def combine(feat: Features, rules: Rules) -> tuple[dict, str, bool]:
+    """Points per factor, the task nature that set the nature points, and whether that
+    nature is an override (a trivial edit or quick lookup: evidence for a cheap tier)."""
     f = rules.data["factors"]
     used = feat.context
     kw = f["keywords"]
-    nature, nature_points, keyword_scale = _nature_points(feat.natures, feat.keyword_hits, rules)
+    nature, nature_points, keyword_scale, override = _nature_points(feat.natures, feat.keyword_hits, rules)
     keywords = keyword_scale * sum(float(kw["groups"][g]["points"]) * len(h) ** float(kw["diminishing"])
                                    for g, h in feat.keyword_hits.items() if h)
     size = math.log1p(feat.effective_chars)
@@ -417,18 +418,18 @@ def combine(feat: Features, rules: Rules) -> tuple[dict, str]:
                                                                           _count(used["subsystems"])),
         "nature": fade * nature_points,
     }
-    return {k: round(points[k], 2) for k in FACTORS}, nature
+    return {k: round(points[k], 2) for k in FACTORS}, nature, override
 
 
 def finish(feat: Features, rules: Rules) -> Score:
-    points, nature = combine(feat, rules)
+    points, nature, override = combine(feat, rules)
     total = round(min(10.0, max(0.0, sum(points.values()))), 2)
     tier = rules.tier_for(total)
     # Below the default tier only on evidence: a trivial edit or quick lookup named in
     # the text, or a score under `trivial_score`. Text with no signal is always floored,
     # so adding files or tests can raise a prompt but never lower its tier.
     below = rules.tiers.index(tier) < rules.tiers.index(rules.default_tier)
-    evidence = _is_override(nature, rules) or (total < float(rules.data["trivial_score"]) and not feat.text_silent)
+    evidence = override or (total < float(rules.data["trivial_score"]) and not feat.text_silent)
     if below and not evidence:
         tier = rules.default_tier
     return Score(score=total, tier=tier, factors=points, nature=nature, no_signal=feat.text_silent,
@@ -436,12 +437,8 @@ def finish(feat: Features, rules: Rules) -> Score:
                  context=feat.context, signals=feat.signals)
 
 
-def _is_override(nature: str, rules: Rules) -> bool:
-    return any(p["name"] == nature and p["kind"] == "override" for p in rules.data["factors"]["nature"]["patterns"])
-
-
-def _nature_points(matched: list[str], keyword_hits: dict, rules: Rules) -> tuple[str, float, float]:
-    """The task's nature, its points, and how much the keywords count for it.
+def _nature_points(matched: list[str], keyword_hits: dict, rules: Rules) -> tuple[str, float, float, bool]:
+    """The task's nature, its points, how much the keywords count for it, and whether an override decided.
 
     A length-limited override (a trivial edit, a quick lookup) decides alone unless a
     hard domain matched or one of the keyword groups it `yields_to` did (a trivial edit
@@ -456,14 +453,14 @@ def _nature_points(matched: list[str], keyword_hits: dict, rules: Rules) -> tupl
     domains = [n for n in matched if kinds[n]["kind"] == "domain"]
     override = next((n for n in matched if kinds[n]["kind"] == "override"), None)
     if override and not domains and not any(keyword_hits.get(g) for g in kinds[override].get("yields_to", ())):
-        return override, float(kinds[override]["points"]), float(kinds[override]["keyword_scale"])
+        return override, float(kinds[override]["points"]), float(kinds[override]["keyword_scale"]), True
     intent = next((n for n in matched if kinds[n]["kind"] == "intent"), None)
     domain = max(domains, key=lambda n: float(kinds[n]["points"]), default=None)
     points = float(kinds[intent]["points"]) if intent else float(spec["unknown"])
     scale = float(kinds[intent]["difficulty_scale"]) if intent else 1.0
     if domain:
         points += scale * float(kinds[domain]["points"])
-    return "+".join(n for n in (intent, domain) if n) or "unknown", points, scale
+    return "+".join(n for n in (intent, domain) if n) or "unknown", points, scale, False
 
 
 def _check_context(context: dict | None) -> dict:
