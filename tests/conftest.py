@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 
 import pytest
 
@@ -20,3 +21,22 @@ def tec_home(tmp_path, monkeypatch):
     monkeypatch.setenv("TEC_HOME", str(home))
     monkeypatch.setenv("TEC_CONFIG", str(home / "config.toml"))
     return home
+
+
+@pytest.fixture
+def tz():
+    """The process's local time zone for one test: UTC at first, `tz(name)` to change it,
+    restored afterwards."""
+    saved = os.environ.get("TZ")
+
+    def set_zone(name: str) -> None:
+        os.environ["TZ"] = name
+        time.tzset()
+
+    set_zone("UTC")
+    yield set_zone
+    if saved is None:
+        os.environ.pop("TZ", None)
+    else:
+        os.environ["TZ"] = saved
+    time.tzset()

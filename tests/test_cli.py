@@ -11,6 +11,7 @@ import sys
 
 import pytest
 
+from helpers import write_config
 from tec import cli
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -36,10 +37,6 @@ def run_process(*args: bytes | str, stdin: bytes = b"") -> subprocess.CompletedP
     return subprocess.run([sys.executable, "-m", "tec", *args], input=stdin, env=env,
                           capture_output=True, timeout=60, check=False)
 
-
-def write_config(text: str) -> None:
-    with open(os.environ["TEC_CONFIG"], "w", encoding="utf-8") as fh:
-        fh.write(text)
 
 
 def json_lines(out: str) -> list[dict]:

@@ -8,18 +8,13 @@ import shutil
 
 import pytest
 
+from helpers import write_config
 from tec import registry
 from tec.errors import ConfigError, InputError
 from tec.registry import format_pricing, import_litellm, load_registry
 
 SAMPLE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "litellm_sample.json")
 
-
-def write_config(home, text: str) -> str:
-    path = os.environ["TEC_CONFIG"]
-    with open(path, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    return path
 
 
 # --------------------------------------------------------------------------- bundled table
@@ -179,9 +174,7 @@ def test_bad_token_counts_raise_input_error():
 
 
 def test_config_tiers_and_prices_override(tec_home):
-    write_config(
-        tec_home,
-        """
+    write_config("""
 [tiers]
 haiku = "claude-haiku-4-5-20251001"
 local = "my-local-model"
@@ -231,7 +224,7 @@ output = 0.8
     ],
 )
 def test_invalid_config_raises_config_error(tec_home, body, fragment):
-    path = write_config(tec_home, body)
+    path = write_config(body)
     with pytest.raises(ConfigError) as exc:
         load_registry()
     text = str(exc.value)
@@ -243,7 +236,7 @@ def test_invalid_config_raises_config_error(tec_home, body, fragment):
 def test_registry_is_cached_until_config_changes(tec_home):
     first = load_registry()
     assert load_registry() is first
-    write_config(tec_home, '[tiers]\nhaiku = "claude-haiku-4-5"\n')
+    write_config('[tiers]\nhaiku = "claude-haiku-4-5"\n')
     second = load_registry()
     assert second is not first
     assert second.model_for_tier("haiku") == "claude-haiku-4-5"
@@ -313,7 +306,7 @@ def test_overlay_is_used_by_load_registry(tec_home):
     assert reg.cost("claude-3-haiku-20240307", {"input": 1_000_000}) == pytest.approx(0.25)
     assert reg.to_dict()["models"]["claude-fable-5-1"]["source"] == "imported"
     # config still beats the overlay
-    write_config(tec_home, '[prices."claude-opus-5-5"]\ncache_read = 0.2\n')
+    write_config('[prices."claude-opus-5-5"]\ncache_read = 0.2\n')
     assert load_registry().price("opus")["cache_read"] == 0.2
 
 

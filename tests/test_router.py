@@ -10,6 +10,7 @@ import math
 
 import pytest
 
+from helpers import write_config
 from tec import registry, router, scoring
 from tec.errors import InputError
 
@@ -28,9 +29,6 @@ TASKS = [
     "Prove that every group of order 15 is cyclic.",
 ]
 
-
-def write_config(home, text: str) -> None:
-    (home / "config.toml").write_text(text, encoding="utf-8")
 
 
 def _check_block(block: dict, reg: registry.Registry) -> None:
@@ -143,7 +141,7 @@ def test_usd_matches_registry_prices():
 
 
 def test_unknown_chosen_model_is_unpriced_not_free(tec_home):
-    write_config(tec_home, '[routing]\ndefault_tier = "haiku"\n\n[tiers]\nhaiku = "claude-haiku-9-9"\n')
+    write_config('[routing]\ndefault_tier = "haiku"\n\n[tiers]\nhaiku = "claude-haiku-9-9"\n')
     rec = router.route("ok")
     assert rec.model == "haiku"
     assert rec.model_id == "claude-haiku-9-9"
@@ -157,7 +155,7 @@ def test_unknown_chosen_model_is_unpriced_not_free(tec_home):
 
 
 def test_unknown_top_model_is_unpriced_not_free(tec_home):
-    write_config(tec_home, '[tiers]\nopus = "claude-opus-9-9"\n')
+    write_config('[tiers]\nopus = "claude-opus-9-9"\n')
     rec = router.route(CHEAP_TASK)
     est = rec.estimated_cost
     assert est["usd"] is not None
@@ -179,7 +177,7 @@ def test_reason_names_tier_and_model(task):
 
 
 def test_reason_for_a_no_signal_prompt_says_default(tec_home):
-    write_config(tec_home, '[routing]\ndefault_tier = "sonnet"\n')
+    write_config('[routing]\ndefault_tier = "sonnet"\n')
     rec = router.route("thanks!")
     assert rec.model == "sonnet"
     assert "default" in rec.reason

@@ -15,6 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from helpers import write_config
 from tec import scoring
 from tec.errors import ConfigError, InputError
 
@@ -96,9 +97,6 @@ contexts = st.fixed_dictionaries(
 def rules():
     return scoring.load_rules()
 
-
-def write_config(home, text: str) -> None:
-    (home / "config.toml").write_text(text, encoding="utf-8")
 
 
 def tier_index(tier: str) -> int:
@@ -319,7 +317,7 @@ def test_no_signal_prompts_go_to_the_default_tier(task, rules):
 
 @pytest.mark.parametrize("default", ["sonnet", "gemini-flash", "opus"])
 def test_configured_default_tier_moves_no_signal_prompts(tec_home, default):
-    write_config(tec_home, f'[routing]\ndefault_tier = "{default}"\n')
+    write_config(f'[routing]\ndefault_tier = "{default}"\n')
     for task in NO_SIGNAL_PROMPTS:
         assert scoring.score(task).tier == default, task
 
@@ -357,7 +355,7 @@ def test_every_tier_is_reachable(rules):
     ("7", "routing"),
 ])
 def test_bad_thresholds_are_config_errors(tec_home, thresholds, needle):
-    write_config(tec_home, f"[routing]\nthresholds = {thresholds}\n")
+    write_config(f"[routing]\nthresholds = {thresholds}\n")
     with pytest.raises(ConfigError) as err:
         scoring.score("Add a retry to the HTTP client")
     assert needle in str(err.value)
@@ -368,13 +366,13 @@ def test_bad_thresholds_are_config_errors(tec_home, thresholds, needle):
 def test_nan_thresholds_are_config_errors(tec_home, thresholds):
     """TOML allows `nan`; every comparison with NaN is false, so it slips past the range checks
     and silently makes a tier unreachable."""
-    write_config(tec_home, f"[routing]\nthresholds = {thresholds}\n")
+    write_config(f"[routing]\nthresholds = {thresholds}\n")
     with pytest.raises(ConfigError, match="threshold"):
         scoring.score("Add a retry to the HTTP client")
 
 
 def test_wrong_threshold_count_names_the_counts(tec_home, rules):
-    write_config(tec_home, "[routing]\nthresholds = [2.5, 5.5]\n")
+    write_config("[routing]\nthresholds = [2.5, 5.5]\n")
     with pytest.raises(ConfigError) as err:
         scoring.score("Add a retry to the HTTP client")
     assert str(len(rules.tiers) - 1) in err.value.message and "got 2" in err.value.message
@@ -383,7 +381,7 @@ def test_wrong_threshold_count_names_the_counts(tec_home, rules):
 def test_valid_threshold_override_changes_tiers(tec_home):
     task = "Add new API endpoint for user profile"
     before = scoring.score(task)
-    write_config(tec_home, "[routing]\nthresholds = [0.5, 1.0, 1.5]\n")
+    write_config("[routing]\nthresholds = [0.5, 1.0, 1.5]\n")
     after = scoring.score(task)
     assert after.score == before.score
     assert before.tier != "opus" and after.tier == "opus"
@@ -397,20 +395,20 @@ def test_only_trivial_edits_and_lookups_go_below_the_default_tier():
 
 
 def test_unknown_default_tier_is_a_config_error(tec_home):
-    write_config(tec_home, '[routing]\ndefault_tier = "gpt-9"\n')
+    write_config('[routing]\ndefault_tier = "gpt-9"\n')
     with pytest.raises(ConfigError) as err:
         scoring.score("ok")
     assert "default_tier" in err.value.message and "gpt-9" in err.value.message
 
 
 def test_routing_not_a_table_is_a_config_error(tec_home):
-    write_config(tec_home, "routing = 5\n")
+    write_config("routing = 5\n")
     with pytest.raises(ConfigError, match="routing"):
         scoring.score("ok")
 
 
 def test_corrupt_toml_is_a_config_error(tec_home):
-    write_config(tec_home, "[routing\nthresholds = [2.5,\n")
+    write_config("[routing\nthresholds = [2.5,\n")
     with pytest.raises(ConfigError, match="TOML"):
         scoring.score("Add a retry to the HTTP client")
 
@@ -421,7 +419,7 @@ def test_keyword_term_list_override_changes_the_result(tec_home, rules):
     assert float(groups[group]["points"]) > 0
     task = "Frobnicate the widget loader"
     before = scoring.score(task)
-    write_config(tec_home, f'[routing.factors.keywords.groups."{group}"]\nterms = ["frobnicate"]\n')
+    write_config(f'[routing.factors.keywords.groups."{group}"]\nterms = ["frobnicate"]\n')
     after = scoring.score(task)
     assert after.signals[f"keywords:{group}"] == ["frobnicate"]
     assert after.factors["keywords"] > before.factors["keywords"]
@@ -444,7 +442,7 @@ def test_nature_points_override_changes_the_result(tec_home, rules):
     for p in patterns:
         if p["name"] == "reasoning":
             p["points"] = float(p["points"]) + 2.0
-    write_config(tec_home, _toml_patterns(patterns))
+    write_config(_toml_patterns(patterns))
     after = scoring.score(task)
     assert after.nature == before.nature
     assert after.factors["nature"] > before.factors["nature"]

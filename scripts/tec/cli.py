@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import sys
 from collections.abc import Iterable, Iterator
 
-from . import __version__
+from . import __version__, cli_costs
 from .errors import ConfigError, InputError, TecError
+from .units import format_usd
 
 FLUSH_EVERY = 1000  # --jsonl output lines buffered between writes
 PARALLEL_MIN_LINES = 1000  # below this, starting worker processes costs more than it saves
@@ -37,13 +37,14 @@ def build_parser() -> argparse.ArgumentParser:
         prog="tec",
         description="Route coding tasks to the cheapest model tier that will do them well.",
         epilog='examples:\n  tec route "Fix typo in README"\n  tec route --examples\n'
-               "  tec pricing",
+               "  tec costs --by model --since 7d\n  tec pricing",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"tec {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     _add_route(commands)
     _add_pricing(commands)
+    cli_costs.add_parser(commands, _command)
     _add_docs(commands)
     return parser
 
@@ -135,6 +136,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return cmd_route(args)
     if args.command == "docs":
         return cmd_docs(args)
+    if args.command == "costs":
+        return cli_costs.run(args)
     if args.pricing_command == "import":
         return cmd_pricing_import(args)
     return cmd_pricing(args)
@@ -284,19 +287,6 @@ def _format_cost(cost: dict) -> str:
     if cost["savings_usd"] is not None and top["usd"]:
         line += f" ({cost['savings_usd'] / top['usd']:.0%})"
     return line
-
-
-def format_usd(usd: float | None) -> str:
-    """USD to 4 significant digits in plain decimals (no exponent); "unpriced" for None."""
-    if usd is None:
-        return "unpriced"
-    if usd == 0:
-        return "$0"
-    decimals = max(0, 3 - math.floor(math.log10(abs(usd))))
-    text = f"{usd:.{decimals}f}"
-    if "." in text:  # 0.0002610 reads as more precise than it is
-        text = text.rstrip("0").rstrip(".")
-    return f"${text}"
 
 
 # --------------------------------------------------------------------------- route --jsonl

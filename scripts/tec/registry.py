@@ -63,7 +63,7 @@ def overlay_path() -> str:
 class Registry:
     """Effective prices and tiers. Treat it as read-only: it is shared per process."""
 
-    __slots__ = ("_sources", "aliases", "date", "imported_at", "models", "overlay", "tiers")
+    __slots__ = ("_sources", "aliases", "date", "families", "imported_at", "models", "overlay", "tiers")
 
     def __init__(
         self,
@@ -74,8 +74,10 @@ class Registry:
         sources: dict,
         overlay: str | None = None,
         imported_at: str | None = None,
+        families: dict | None = None,
     ) -> None:
         self.date = date
+        self.families = families or {}
         self.tiers = tiers
         self.aliases = aliases
         self.models = models
@@ -141,24 +143,12 @@ class Registry:
         (input + cache reads + cache writes) is above the model's long-context
         threshold, the long-context rates apply to every token, output included.
         """
-        entry = self.models.get(self.resolve(model))
-        if entry is None:
-            return None
-        n = _token_counts(tokens)
-        rates = entry
-        lc = entry.get("long_context")
-        if lc is not None:
-            prompt = n["input"] + n["cache_read"] + n["cache_write_5m"] + n["cache_write_1h"]
-            if prompt > lc["threshold_tokens"]:
-                rates = lc
-        total = (
-            n["input"] * rates["input"]
-            + (n["output"] + n["thinking"]) * rates["output"]
-            + n["cache_write_5m"] * rates["cache_write_5m"]
-            + n["cache_write_1h"] * rates["cache_write_1h"]
-            + n["cache_read"] * rates["cache_read"]
-        )
-        return total / 1_000_000
+        entry = self.rates(model)
+        return None if entry is None else price_counts(entry, token_counts(tokens))
+
+    def rates(self, model: str) -> dict | None:
+        """The model's own price entry (not a copy: do not change it), or None when unpriced."""
+        return self.models.get(self.resolve(model))
 
     def cost_or_warn(self, model: str, tokens: dict, warnings: list) -> float | None:
         """`cost()`, appending one warning line to `warnings` when the model is unpriced.
@@ -181,6 +171,18 @@ class Registry:
     def source(self, model: str) -> str | None:
         """Which layer last set the model's prices: bundled, imported or config."""
         return self._sources.get(self.resolve(model))
+
+    def tier_of(self, model: str) -> str | None:
+        """The tier a model belongs to: the tier whose default it is, else its family
+        (`claude-haiku-4-5` → haiku), else None."""
+        mid = self.resolve(model)
+        for tier, target in self.tiers.items():
+            if target == mid:
+                return tier
+        for tier, needles in self.families.items():
+            if any(needle in mid for needle in needles):
+                return tier
+        return None
 
     def tiers_of(self, model: str) -> list:
         """Tier names whose default is this model."""
@@ -245,7 +247,13 @@ def _load_bundled() -> dict:
             models[_clean(mid)] = entry
         tiers = _check_names(data.get("tiers", {}), f"{BUNDLED_PATH}: tiers", fix)
         aliases = _check_names(data.get("aliases", {}), f"{BUNDLED_PATH}: aliases", fix)
+        families = data.get("families", {})
+        if not isinstance(families, dict) or not all(
+            isinstance(v, list) and all(isinstance(n, str) and n for n in v) for v in families.values()
+        ):
+            raise ConfigError(f"{BUNDLED_PATH}: families must map a tier to a list of id substrings", fix)
         _bundled = {
+            "families": families,
             "date": str(data.get("date", "")),
             "tiers": tiers,
             "aliases": aliases,
@@ -267,7 +275,8 @@ def _base_registry(opath: str | None) -> Registry:
     base = _load_bundled()
     models = {mid: _copy_entry(entry) for mid, entry in base["models"].items()}
     sources = dict.fromkeys(models, "bundled")
-    reg = Registry(base["date"], dict(base["tiers"]), dict(base["aliases"]), models, sources)
+    reg = Registry(base["date"], dict(base["tiers"]), dict(base["aliases"]), models, sources,
+                   families=base["families"])
     overlay = _read_overlay(opath) if opath else None
     if overlay is not None:
         reg.overlay = opath
@@ -445,7 +454,25 @@ def _check_names(raw: object, where: str, fix: str) -> dict:
     return out
 
 
-def _token_counts(tokens: dict | None) -> dict:
+def price_counts(entry: dict, n: dict) -> float:
+    """USD for checked token counts (every kind present, ints >= 0) at a model's price entry."""
+    rates = entry
+    lc = entry.get("long_context")
+    if lc is not None:
+        prompt = n["input"] + n["cache_read"] + n["cache_write_5m"] + n["cache_write_1h"]
+        if prompt > lc["threshold_tokens"]:
+            rates = lc
+    total = (
+        n["input"] * rates["input"]
+        + (n["output"] + n["thinking"]) * rates["output"]
+        + n["cache_write_5m"] * rates["cache_write_5m"]
+        + n["cache_write_1h"] * rates["cache_write_1h"]
+        + n["cache_read"] * rates["cache_read"]
+    )
+    return total / 1_000_000
+
+
+def token_counts(tokens: dict | None) -> dict:
     counts = dict.fromkeys(TOKEN_KINDS, 0)
     if tokens is None:
         return counts

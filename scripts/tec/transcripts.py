@@ -1,0 +1,603 @@
+"""Claude Code transcripts → ledger entries, one per API response, incrementally.
+
+Claude Code writes one JSONL file per session under `<config>/projects/<project>/`,
+and one per subagent under `<session>/subagents/` (nested deeper for agents of
+agents). An assistant response appears once per content block, every copy with the
+same `message.id`, `requestId` and usage; older versions wrote a placeholder usage
+on the first copy. So a response is keyed `message.id:requestId` and keeps the
+largest usage (the ledger's upsert does that, across runs too). Synthetic and API
+error messages cost nothing and are skipped. A sidechain copy of a main-thread
+response under a new request id (`/btw` side questions replay the parent's
+messages) is dropped, so subagent usage counts once.
+
+Each file's byte offset, size, inode and first bytes are kept in the ledger, so a
+re-run reads only what was appended; a truncated or replaced file is read again
+from the start (the keys keep that from counting twice). Lines are read in chunks,
+never a whole file at once; an incomplete last line is left for the next run.
+"""
+
+from __future__ import annotations
+
+import calendar
+import os
+import sys
+import time
+from collections.abc import Callable, Iterable
+
+from . import fastjson, ledger
+from .errors import InputError
+
+CHUNK_BYTES = 1 << 20
+HEAD_BYTES = 256
+MAX_WARNINGS = 20  # malformed lines listed by path:line; the rest are only counted
+PROGRESS_MIN_FILES = 5
+SYNTHETIC_MODEL = "<synthetic>"
+
+# Cheap byte tests that decide whether a line is worth parsing: a response has a
+# "usage" object; a user prompt typed by a person has string content.
+_USAGE = b'"usage"'
+_COST_STATE = b'"cost-state"'
+_PROMPT = b'"role":"user","content":"'
+PROMPT_WINDOW = 2048  # Claude Code writes the message near the start of a line
+MAX_TWINS = 10_000  # request ids remembered per file to skip repeated content-block lines
+MAX_WORKERS = 4
+PARALLEL_MIN_BYTES = 32 << 20  # below this, starting worker processes costs more than it saves
+SMALL_LINE = 4096  # cost-state lines are short; long lines are not searched for one
+
+
+class IngestStats:
+    """What one ingest run did; `to_dict()` is the JSON of `tec costs ingest --json`."""
+
+    __slots__ = ("bytes", "cost_states", "elapsed_ms", "files", "files_read", "incomplete", "lines",
+                 "malformed", "responses", "restarted", "sidechain_repeats", "skipped", "timed_out",
+                 "warnings")
+
+    def __init__(self) -> None:
+        self.files = self.files_read = self.bytes = self.lines = self.responses = 0
+        self.skipped = self.sidechain_repeats = self.malformed = self.incomplete = 0
+        self.cost_states = self.restarted = 0
+        self.elapsed_ms = 0.0
+        self.timed_out = False
+        self.warnings: list[str] = []
+
+    def warn(self, text: str) -> None:
+        if len(self.warnings) < MAX_WARNINGS:
+            self.warnings.append(text)
+
+    def to_dict(self) -> dict:
+        return {name: getattr(self, name) for name in self.__slots__}
+
+
+# --------------------------------------------------------------------------- where
+
+
+def claude_dirs(override: str | None = None) -> list[str]:
+    """Claude Code config dirs: `override`, else `$CLAUDE_CONFIG_DIR` (comma-separated), else ~/.claude."""
+    raw = override or os.environ.get("CLAUDE_CONFIG_DIR") or os.path.join(os.path.expanduser("~"), ".claude")
+    return [os.path.abspath(os.path.expanduser(part.strip())) for part in raw.split(",") if part.strip()]
+
+
+def transcript_files(dirs: Iterable[str]) -> list[str]:
+    """Every `*.jsonl` under each dir's `projects/` tree, subagent files included, sorted."""
+    found = []
+    for root in dirs:
+        projects = os.path.join(root, "projects")
+        if not os.path.isdir(root):
+            raise InputError(f"{root}: no such directory", "pass --claude-dir DIR or set CLAUDE_CONFIG_DIR")
+        for base, _dirs, files in os.walk(projects):
+            found.extend(os.path.join(base, name) for name in files if name.endswith(".jsonl"))
+    return sorted(found)
+
+
+def session_files(transcript_path: str) -> list[str]:
+    """A session's transcript plus its subagents' files (what a Stop hook ingests)."""
+    files = [transcript_path] if os.path.isfile(transcript_path) else []
+    stem = transcript_path[:-len(".jsonl")] if transcript_path.endswith(".jsonl") else transcript_path
+    for base, _dirs, names in os.walk(stem):
+        files.extend(os.path.join(base, name) for name in sorted(names) if name.endswith(".jsonl"))
+    return files
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+_day_seconds: dict[str, int] = {}
+
+
+def parse_time(text: object) -> int | None:
+    """`2026-11-25T23:36:05.922Z` (or with an offset) → milliseconds since the epoch; None if unreadable."""
+    if not isinstance(text, str) or len(text) < 19 or text[4] != "-" or text[10] not in "T ":
+        return None
+    try:
+        day = _day_seconds.get(text[:10])
+        if day is None:  # one calendar conversion per day seen, not per line
+            day = calendar.timegm((int(text[:4]), int(text[5:7]), int(text[8:10]), 0, 0, 0, 0, 0, 0))
+            _day_seconds[text[:10]] = day
+        seconds = day + int(text[11:13]) * 3600 + int(text[14:16]) * 60 + int(text[17:19])
+        rest = text[19:]
+        millis = 0
+        if rest.startswith("."):
+            digits = len(rest) - len(rest[1:].lstrip("0123456789"))
+            frac = rest[1:digits]
+            millis = int((frac + "000")[:3]) if frac else 0
+            rest = rest[digits:]
+        if rest and rest not in ("Z", "z"):
+            sign = 1 if rest[0] == "+" else -1 if rest[0] == "-" else 0
+            if not sign or len(rest) < 6:
+                return None
+            seconds -= sign * (int(rest[1:3]) * 3600 + int(rest[4:6]) * 60)
+    except ValueError:
+        return None
+    return seconds * 1000 + millis
+
+
+def _count(value: object) -> int:
+    return value if type(value) is int and value > 0 else 0
+
+
+def usage_tokens(usage: dict) -> dict:
+    """Anthropic usage → the registry's token kinds. Cache writes are the larger of the
+    total and the sum of its 5m/1h split (transcripts before 2.1.152 under-filled one)."""
+    count = _count
+    split = usage.get("cache_creation")
+    w5 = w1 = 0
+    if isinstance(split, dict):
+        w5 = count(split.get("ephemeral_5m_input_tokens"))
+        w1 = count(split.get("ephemeral_1h_input_tokens"))
+    total = count(usage.get("cache_creation_input_tokens"))
+    if total > w5 + w1:
+        w5 += total - w5 - w1
+    return {
+        "input": count(usage.get("input_tokens")),
+        "output": count(usage.get("output_tokens")),
+        "cache_write_5m": w5,
+        "cache_write_1h": w1,
+        "cache_read": count(usage.get("cache_read_input_tokens")),
+        "thinking": 0,  # Claude reports thinking inside output_tokens
+    }
+
+
+class Response:
+    """One assistant response as a transcript line records it."""
+
+    __slots__ = ("key", "message_id", "model", "project", "session", "sidechain", "tokens", "ts")
+
+    def __init__(self, key, message_id, model, tokens, ts, session, project, sidechain) -> None:
+        self.key = key
+        self.message_id = message_id
+        self.model = model
+        self.tokens = tokens
+        self.ts = ts
+        self.session = session
+        self.project = project
+        self.sidechain = sidechain
+
+    @property
+    def total(self) -> int:
+        return sum(self.tokens.values())
+
+    def __reduce__(self):  # to and from ingest worker processes
+        return Response, (self.key, self.message_id, self.model, self.tokens, self.ts, self.session,
+                          self.project, self.sidechain)
+
+
+def read_response(obj: dict, fallback_session: str, fallback_ts: int) -> Response | None:
+    """The billable response on one transcript line, or None (not a response, synthetic, an error)."""
+    if obj.get("type") != "assistant" or obj.get("isApiErrorMessage") is True:
+        return None
+    message = obj.get("message")
+    if not isinstance(message, dict):
+        return None
+    usage = message.get("usage")
+    model = message.get("model")
+    if not isinstance(usage, dict) or not isinstance(model, str) or not model or model == SYNTHETIC_MODEL:
+        return None
+    mid = message.get("id")
+    rid = obj.get("requestId")
+    mid = mid if isinstance(mid, str) and mid else None
+    if mid and isinstance(rid, str) and rid:
+        key = f"{mid}:{rid}"
+    elif isinstance(obj.get("uuid"), str):
+        key = f"uuid:{obj['uuid']}"
+    else:
+        key = None
+    session = obj.get("sessionId")
+    project = obj.get("cwd")
+    return Response(key, mid, model, usage_tokens(usage), parse_time(obj.get("timestamp")) or fallback_ts,
+                    session if isinstance(session, str) and session else fallback_session,
+                    project if isinstance(project, str) else None, obj.get("isSidechain") is True)
+
+
+def _session_of(path: str) -> str:
+    """The session a file belongs to when its lines do not say: `<session>.jsonl`, or the
+    `<session>` folder above `subagents/`."""
+    parts = path.split(os.sep)
+    if "subagents" in parts:
+        index = parts.index("subagents")
+        if index > 0:
+            return parts[index - 1]
+    return os.path.basename(path)[:-len(".jsonl")]
+
+
+# --------------------------------------------------------------------------- ingesting
+
+
+def ingest(
+    files: Iterable[str],
+    book: ledger.Ledger,
+    *,
+    deadline: float | None = None,
+    progress: Callable[[int, int, int], None] | None = None,
+    workers: int | None = None,
+) -> IngestStats:
+    """Read what is new in each file into `book`.
+
+    With a `deadline` (a `time.monotonic()` value) it stops between chunks once the
+    deadline has passed, keeping what was read. Without one, when there is a lot to
+    read (a first run), files are parsed by `workers` processes (default: the CPUs,
+    at most 4) and written here in file order.
+    """
+    started = time.monotonic()
+    stats = IngestStats()
+    files = list(files)
+    stats.files = len(files)
+    pricer = ledger.Pricer()
+    plans = []
+    for path in files:
+        plan = _plan(book, path, stats)
+        if plan is not None:
+            plans.append(plan)
+    workers = workers or min(os.cpu_count() or 1, MAX_WORKERS)
+    backlog = sum(plan.size - plan.state.offset for plan in plans)
+    if deadline is None and workers > 1 and len(plans) > 1 and backlog >= PARALLEL_MIN_BYTES:
+        _ingest_parallel(plans, book, stats, workers, progress)
+    else:
+        for number, plan in enumerate(plans, 1):
+            if deadline is not None and time.monotonic() > deadline:
+                stats.timed_out = True
+                break
+            _ingest_file(plan, book, stats, pricer, deadline)
+            if progress is not None:
+                progress(number, len(plans), stats.bytes)
+    stats.elapsed_ms = round((time.monotonic() - started) * 1000, 1)
+    return stats
+
+
+class _FileState:
+    __slots__ = ("head", "lines", "offset", "prompt_hash")
+
+    def __init__(self, offset=0, lines=0, head=b"", prompt_hash=None) -> None:
+        self.offset = offset
+        self.lines = lines
+        self.head = head
+        self.prompt_hash = prompt_hash
+
+
+class _Plan:
+    """What to read of one file: from where, and the identity to record with it."""
+
+    __slots__ = ("dev", "head", "ino", "mtime_ns", "path", "size", "state", "stored_offset")
+
+    def __init__(self, path, st, head, state, stored_offset) -> None:
+        self.path = path
+        self.dev, self.ino, self.size, self.mtime_ns = st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
+        self.head = head
+        self.state = state
+        self.stored_offset = stored_offset  # the ledger's offset for this file when we looked
+
+
+def _plan(book: ledger.Ledger, path: str, stats: IngestStats) -> _Plan | None:
+    """None when the file is unchanged since the last run (or unreadable: a warning)."""
+    try:
+        with open(path, "rb") as fh:
+            st = os.fstat(fh.fileno())
+            row = book.db.execute("select dev, ino, size, mtime_ns, offset, lines, head, prompt_hash "
+                                  "from transcript_files where path = ?", (path,)).fetchone()
+            if row and (row[0], row[1], row[2], row[3]) == (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns):
+                return None
+            head = fh.read(HEAD_BYTES)
+    except OSError as exc:
+        stats.warn(f"{path}: cannot read: {exc.strerror}")
+        return None
+    state = _FileState()
+    if row:
+        old = _FileState(row[4], row[5], row[6] or b"", row[7])
+        same_file = (row[0], row[1]) == (st.st_dev, st.st_ino) and st.st_size >= old.offset
+        if same_file and head[:len(old.head)] == old.head[:len(head)]:
+            state = old
+        else:
+            stats.restarted += 1
+    return _Plan(path, st, head, state, row[4] if row else None)
+
+
+def _chunks(plan: _Plan, parser: _Parser):
+    """Feed the file from the plan's offset to `parser` a chunk at a time; yields the
+    chunk's size, and finally -1 when the file ends inside a line (left for later)."""
+    with open(plan.path, "rb") as fh:
+        fh.seek(plan.state.offset)
+        pending = b""
+        while True:
+            chunk = fh.read(CHUNK_BYTES)
+            if not chunk:
+                break
+            lines = (pending + chunk).split(b"\n")
+            pending = lines.pop()
+            parser.feed(lines)
+            yield len(chunk)
+    if pending:
+        yield -1  # a line still being written, or torn by a crash: the next run reads it
+
+
+def _ingest_file(plan: _Plan, book: ledger.Ledger, stats: IngestStats, pricer: ledger.Pricer,
+                 deadline: float | None) -> None:
+    parser = _Parser(plan)
+    stats.files_read += 1
+    complete = True
+    try:
+        for size in _chunks(plan, parser):
+            if size < 0:
+                complete = False
+                stats.incomplete += 1
+                break
+            stats.bytes += size
+            if not _commit(book, plan, parser.take(pricer), stats, complete=False):
+                return
+            if deadline is not None and time.monotonic() > deadline:
+                stats.timed_out = True
+                return
+    except OSError as exc:
+        stats.warn(f"{plan.path}: cannot read: {exc.strerror}")
+        return
+    _commit(book, plan, parser.take(pricer), stats, complete=complete)
+
+
+_worker_pricer: ledger.Pricer | None = None
+
+
+def _parse_whole(plan: _Plan) -> tuple:
+    """In a worker process: parse and price what is new in one file."""
+    global _worker_pricer
+    if _worker_pricer is None:
+        _worker_pricer = ledger.Pricer()
+    parser = _Parser(plan)
+    size = complete = 0
+    try:
+        for n in _chunks(plan, parser):
+            complete = n >= 0
+            size += max(n, 0)
+    except OSError as exc:
+        return plan, None, 0, False, f"{plan.path}: cannot read: {exc.strerror}"
+    return plan, parser.take(_worker_pricer), size, complete, None
+
+
+def _ingest_parallel(plans, book, stats, workers, progress) -> None:
+    """Workers parse files; this process writes their batches in file order. At most
+    two files per worker are in flight, so memory stays flat however many files."""
+    import collections
+    import multiprocessing
+
+    # spawn, not fork: this process holds an open SQLite connection
+    with multiprocessing.get_context("spawn").Pool(workers) as pool:
+        pending: collections.deque = collections.deque()
+        todo = iter(plans)
+        for plan in todo:
+            pending.append(pool.apply_async(_parse_whole, (plan,)))
+            if len(pending) >= 2 * workers:
+                break
+        done = 0
+        while pending:
+            plan, batch, size, complete, error = pending.popleft().get()
+            next_plan = next(todo, None)
+            if next_plan is not None:
+                pending.append(pool.apply_async(_parse_whole, (next_plan,)))
+            stats.files_read += 1
+            stats.bytes += size
+            if error:
+                stats.warn(error)
+            else:
+                stats.incomplete += not complete
+                _commit(book, plan, batch, stats, complete=complete)
+            done += 1
+            if progress is not None:
+                progress(done, len(plans), stats.bytes)
+
+
+class _Parser:
+    """Parses one file's complete lines: responses (deduplicated), cost-state lines, the
+    last prompt's hash, malformed-line warnings. Touches no database."""
+
+    def __init__(self, plan: _Plan) -> None:
+        self.path = plan.path
+        self.state = plan.state
+        self.fallback_session = _session_of(plan.path)
+        self.fallback_ts = plan.mtime_ns // 1_000_000
+        self.found: dict = {}
+        self.plain: list = []
+        self.cost_states: list = []
+        self.raw_usage: dict = {}
+        self.lines = self.malformed = self.skipped = 0
+        self.warnings: list[str] = []
+
+    def feed(self, lines: list[bytes]) -> None:
+        state = self.state
+        first = state.lines
+        state.lines += len(lines)
+        state.offset += sum(map(len, lines)) + len(lines)
+        self.lines += len(lines)
+        for number, line in enumerate(lines, first + 1):
+            if _USAGE in line:
+                self._response(line, number)
+            elif len(line) < SMALL_LINE and _COST_STATE in line:
+                self._parse(line, number)
+            elif line.find(_PROMPT, 0, PROMPT_WINDOW) >= 0:
+                self._prompt(line, number)
+            elif (line[:1] != b"{" or line.rstrip()[-1:] != b"}") and line.strip():
+                # Lines without usage are not parsed (most bytes are tool output), but
+                # one that cannot be a JSON object is still worth a warning.
+                self._malformed(number, "not a JSON object")
+
+    def _response(self, line: bytes, number: int) -> None:
+        # A response is written once per content block, the copies identical from
+        # the usage object to the request id: parse the first, skip its twins.
+        r = line.rfind(b'"requestId":"')
+        u = line.rfind(b'"usage":{', 0, r) if r > 0 else -1
+        twin = None
+        if u > 0:
+            rid = line[r + 13:line.find(b'"', r + 13)]
+            twin = rid, line[u:r]
+            if self.raw_usage.get(rid) == twin[1]:
+                return
+        self._parse(line, number)
+        if twin is not None:
+            if len(self.raw_usage) > MAX_TWINS:
+                self.raw_usage.clear()
+            self.raw_usage[twin[0]] = twin[1]
+
+    def _load(self, line: bytes, number: int) -> dict | None:
+        try:
+            obj = fastjson.loads(line.decode("utf-8"))
+        except ValueError as exc:  # also UnicodeDecodeError
+            self._malformed(number, f"not valid JSON: {str(exc)[:60]}")
+            return None
+        return obj if isinstance(obj, dict) else None
+
+    def _malformed(self, number: int, why: str) -> None:
+        self.malformed += 1
+        if len(self.warnings) < MAX_WARNINGS:
+            self.warnings.append(f"{self.path}:{number}: skipped a malformed line ({why})")
+
+    def _parse(self, line: bytes, number: int) -> None:
+        obj = self._load(line, number)
+        if obj is None:
+            return
+        if obj.get("type") == "cost-state":
+            self._cost_state(obj)
+            return
+        response = read_response(obj, self.fallback_session, self.fallback_ts)
+        if response is None:
+            if obj.get("type") == "assistant":
+                self.skipped += 1
+            return
+        if response.key is None:
+            self.plain.append(response)
+            return
+        seen = self.found.get(response.key)
+        if seen is None or response.total > seen.total:
+            self.found[response.key] = response
+
+    def _prompt(self, line: bytes, number: int) -> None:
+        obj = self._load(line, number)
+        if obj is None or obj.get("type") != "user" or obj.get("isMeta") is True:
+            return
+        message = obj.get("message")
+        content = message.get("content") if isinstance(message, dict) else None
+        if isinstance(content, str) and not content.startswith("<"):  # not a command or notification
+            self.state.prompt_hash = ledger.prompt_hash(content)
+
+    def _cost_state(self, obj: dict) -> None:
+        total = obj.get("totalCostUSD")
+        session = obj.get("sessionId")
+        if isinstance(session, str) and isinstance(total, (int, float)):
+            usage = obj.get("modelUsage")
+            self.cost_states.append((session, parse_time(obj.get("timestamp")) or self.fallback_ts,
+                                     float(total), fastjson.dumps(usage) if isinstance(usage, dict) else None))
+
+    def take(self, pricer: ledger.Pricer) -> _Batch:
+        """Priced rows, cost states and counters found since the last call."""
+        digest = self.state.prompt_hash
+        rows = [pricer.row("claude-code", r.model, r.tokens, ts=r.ts, session=r.session, project=r.project,
+                           prompt_digest=digest, request=r.key, message_id=r.message_id, sidechain=r.sidechain)
+                for r in (*self.found.values(), *self.plain)]
+        batch = _Batch(rows, self.cost_states, self.lines, self.malformed, self.skipped, self.warnings)
+        self.found, self.plain, self.cost_states, self.warnings = {}, [], [], []
+        self.lines = self.malformed = self.skipped = 0
+        return batch
+
+
+class _Batch:
+    """What a parser found in some lines, ready to write (and small to send between processes)."""
+
+    __slots__ = ("cost_states", "lines", "malformed", "rows", "skipped", "warnings")
+
+    def __init__(self, rows, cost_states, lines, malformed, skipped, warnings) -> None:
+        self.rows = rows
+        self.cost_states = cost_states
+        self.lines = lines
+        self.malformed = malformed
+        self.skipped = skipped
+        self.warnings = warnings
+
+    def __reduce__(self):
+        return _Batch, (self.rows, self.cost_states, self.lines, self.malformed, self.skipped, self.warnings)
+
+
+_SIDECHAIN = ledger._COLUMNS.index("sidechain")
+_MESSAGE = ledger._COLUMNS.index("message_id")
+_KEY = ledger._COLUMNS.index("request")
+
+
+def _commit(book: ledger.Ledger, plan: _Plan, batch: _Batch, stats: IngestStats, complete: bool) -> bool:
+    """Write a batch and the offset after its last whole line, in one transaction.
+    `complete`: the file ended on a whole line, so an unchanged size and mtime next
+    time mean there is nothing to read. False when another ingest moved this file on
+    meanwhile (its rows are in; ours are dropped)."""
+    stats.lines += batch.lines
+    stats.malformed += batch.malformed
+    stats.skipped += batch.skipped
+    for warning in batch.warnings:
+        stats.warn(warning)
+    state = plan.state
+    with book.transaction() as db:
+        row = db.execute("select offset from transcript_files where path = ?", (plan.path,)).fetchone()
+        if (row[0] if row else None) != plan.stored_offset:
+            return False
+        rows = [r for r in batch.rows if not (r[_SIDECHAIN] and r[_MESSAGE] and _is_sidechain_repeat(db, r))]
+        stats.sidechain_repeats += len(batch.rows) - len(rows)
+        book.execute_many(rows)
+        db.executemany("insert into cost_states(session, ts, total_cost_usd, model_usage) values (?, ?, ?, ?) "
+                       "on conflict(session) do update set ts = excluded.ts, total_cost_usd = "
+                       "excluded.total_cost_usd, model_usage = excluded.model_usage where excluded.ts >= ts",
+                       batch.cost_states)
+        db.execute("insert or replace into transcript_files(path, dev, ino, size, mtime_ns, offset, lines, "
+                   "head, prompt_hash) values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                   (plan.path, plan.dev, plan.ino, state.offset if complete else -1, plan.mtime_ns,
+                    state.offset, state.lines, plan.head, state.prompt_hash))
+    stats.responses += len(rows)
+    stats.cost_states += len(batch.cost_states)
+    plan.stored_offset = state.offset
+    return True
+
+
+def _is_sidechain_repeat(db, row: tuple) -> bool:
+    """A sidechain copy of a main-thread response under another request id. Keys are
+    `message.id:requestId`, so the unique key index finds a message's rows by prefix.
+    The main thread's file is always read first (it sorts before its `subagents/`
+    folder, and a side question can only replay what was already written), so
+    checking at the sidechain copy is enough."""
+    prefix = row[_MESSAGE] + ":"
+    hit = db.execute("select 1 from entries where request >= ? and request < ? and sidechain = 0 "
+                     "and request != ? limit 1", (prefix, row[_MESSAGE] + ";", row[_KEY])).fetchone()
+    return hit is not None
+
+
+# --------------------------------------------------------------------------- progress
+
+
+def progress_bar(stream=None) -> Callable[[int, int, int], None] | None:
+    """A one-line progress bar on stderr, or None when stderr is not a terminal."""
+    stream = stream or sys.stderr
+    if not stream.isatty():
+        return None
+    width = 30
+
+    def show(done: int, total: int, nbytes: int) -> None:
+        if total < PROGRESS_MIN_FILES:
+            return
+        filled = width * done // total
+        stream.write(f"\r[{'█' * filled}{'·' * (width - filled)}] {done}/{total} files, "
+                     f"{nbytes / 1e6:,.1f} MB")
+        if done == total:
+            stream.write("\n")
+        stream.flush()
+
+    return show
