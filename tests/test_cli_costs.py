@@ -538,3 +538,10 @@ def test_real_process(tmp_path, tree):
     assert bad.stdout == ""
     assert bad.stderr.startswith("tec: error: cannot read the date or time 'banana'")
     assert "Traceback" not in bad.stderr
+
+
+def test_an_unwritable_html_path_is_a_clear_error(capsys, tmp_path):
+    (tmp_path / "file").write_text("not a directory")
+    code, out, err = run(capsys, "costs", "--no-ingest", "--html", str(tmp_path / "file" / "report.html"))
+    assert code == 2 and out == ""
+    assert err.startswith("tec: error: cannot write") and "Traceback" not in err

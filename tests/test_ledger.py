@@ -291,3 +291,16 @@ def test_reports_over_any_period_match_a_direct_count(stamps, since, span):
             assert report["total"]["calls"] == len(inside)
             assert report["total"]["tokens"]["input"] == 1000 * len(inside)
             assert report["total"]["cost"] == pytest.approx(len(inside) * 1000 * 0.10 / 1e6)  # haiku 5.5 input
+
+
+def test_a_v1_ledger_is_migrated_without_double_counting(tmp_path):
+    path = str(tmp_path / "v1.sqlite3")
+    with ledger.Ledger(path) as book:  # make it look like v1: rows reached the rollup by trigger
+        book.append([ledger.make_entry("execute", "haiku", {"input": 100}, ts=1000)])
+        book.db.execute(f"create trigger rollup_insert after insert on entries begin {ledger._ADD_NEW} end")
+        book.db.execute("pragma user_version = 1")
+    with ledger.Ledger(path) as book:
+        assert book.db.execute("pragma user_version").fetchone()[0] == ledger.SCHEMA_VERSION
+        book.append([ledger.make_entry("execute", "haiku", {"input": 50}, ts=2000)])
+        assert book.db.execute("select sum(calls), sum(input) from rollup").fetchone() == (2, 150)
+        _rollup_matches_entries(book)

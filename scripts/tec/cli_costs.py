@@ -175,7 +175,10 @@ def cmd_report(args: argparse.Namespace) -> int:
     if args.html:
         from .config import write_atomic
 
-        write_atomic(args.html, reports.render_html(report))
+        try:
+            write_atomic(args.html, reports.render_html(report))
+        except OSError as exc:
+            raise InputError(f"cannot write {args.html}: {exc.strerror}", "pick a writable path for --html") from None
         sys.stderr.write(f"wrote {args.html}\n")
     if args.json:
         sys.stdout.write(json.dumps(report, indent=2) + "\n")

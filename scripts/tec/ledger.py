@@ -23,7 +23,8 @@ from collections.abc import Iterable, Iterator
 from . import config
 from .errors import ConfigError, InputError, TecError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # the file's layout (pragma user_version)
+ENTRY_VERSION = 1  # the exported entry's keys ("v")
 FILE_NAME = "ledger.sqlite3"
 TOKEN_KINDS = ("input", "output", "cache_write_5m", "cache_write_1h", "cache_read", "thinking")
 STATUSES = ("ok", "error")
@@ -67,6 +68,13 @@ def _rollup_values(row: str) -> list[str]:
 
 _ADD_NEW = (f"insert into rollup values ({', '.join(_rollup_values('new'))}) on conflict do update set "
             + ", ".join(f"{c} = {c} + excluded.{c}" for c in _ROLLUP_SUMS) + ";")
+_e = _rollup_values("e")
+# New entries reach the rollup in one grouped statement per batch (see execute_many),
+# which costs a fraction of a trigger per row; updates and deletes use triggers.
+_ADD_ENTRIES = (f"insert into rollup select {', '.join(_e[:len(_ROLLUP_KEY)])}, "
+                f"{', '.join(f'sum({v})' for v in _e[len(_ROLLUP_KEY):])} from entries e where e.id > ? "
+                f"group by {', '.join(_e[:len(_ROLLUP_KEY)])} on conflict do update set "
+                + ", ".join(f"{c} = {c} + excluded.{c}" for c in _ROLLUP_SUMS))
 _old = _rollup_values("old")
 _SUBTRACT_OLD = ("update rollup set "
                  + ", ".join(f"{c} = {c} - ({v})" for c, v in zip(_ROLLUP_SUMS, _old[len(_ROLLUP_KEY):]))
@@ -117,7 +125,6 @@ create table if not exists rollup (      -- entries summed per 15 minutes, kept 
     cache_read integer not null, thinking integer not null,
     primary key (bucket, source, session, project, model, tier)
 ) without rowid;
-create trigger if not exists rollup_insert after insert on entries begin {_ADD_NEW} end;
 create trigger if not exists rollup_delete after delete on entries begin {_SUBTRACT_OLD} end;
 {_UPDATE_TRIGGER}
 create table if not exists reservations (
@@ -168,7 +175,7 @@ class Entry:
     def to_dict(self) -> dict:
         tokens = self.tokens
         out = {
-            "v": SCHEMA_VERSION,
+            "v": ENTRY_VERSION,
             "time": iso_time(self.ts),
             "source": self.source,
             "session": self.session,
@@ -284,6 +291,7 @@ class Pricer:
         from . import registry
 
         self.reg = reg or registry.load_registry()
+        self._price_counts = registry.price_counts
         self.settings = settings or costs_settings()
         self.baseline = self.reg.resolve(self.settings["baseline"])
         self._models: dict[str, tuple] = {}
@@ -302,8 +310,7 @@ class Pricer:
 
     def costs(self, rates: dict | None, baseline_model: str, counts: dict) -> tuple:
         """(cost, baseline cost, savings) in USD; None where a model is unpriced."""
-        from .registry import price_counts
-
+        price_counts = self._price_counts
         base_rates = self.model(baseline_model)[2]
         cost = _usd(price_counts(rates, counts)) if rates is not None else None
         base = _usd(price_counts(base_rates, counts)) if base_rates is not None else None
@@ -360,12 +367,19 @@ class Ledger:
         return len(rows)
 
     def execute_many(self, rows: list[tuple]) -> None:
+        """Insert rows inside an open transaction (keyed rows keep the largest usage)
+        and add the new ones to the rollup."""
         keyed = [row for row in rows if row[_REQUEST] is not None]
         plain = [row for row in rows if row[_REQUEST] is None]
+        if not rows:
+            return
+        # rowids only grow while this transaction holds the write lock
+        last = self.db.execute("select coalesce(max(id), 0) from entries").fetchone()[0]
         if plain:
             self.db.executemany(_INSERT, plain)
         if keyed:
-            self.db.executemany(_UPSERT, keyed)
+            self.db.executemany(_UPSERT, keyed)  # a replaced row goes through the update trigger
+        self.db.execute(_ADD_ENTRIES, (last,))
 
     def recost(self, reg=None, baseline: str | None = None) -> dict:
         """Price every entry again with `reg` (default: the current registry).
@@ -484,6 +498,11 @@ def _prepare(db: sqlite3.Connection) -> None:
         try:
             for statement in _statements(_SCHEMA):
                 db.execute(statement)
+            if version == 1:  # v1 added rows to the rollup by trigger and indexed more
+                for statement in ("drop trigger if exists rollup_insert", "drop index if exists entries_message",
+                                  "drop index if exists entries_session"):
+                    db.execute(statement)
+                _rebuild_rollup(db)
             db.execute(f"pragma user_version = {SCHEMA_VERSION}")
             db.execute("commit")
         except BaseException:
@@ -492,11 +511,8 @@ def _prepare(db: sqlite3.Connection) -> None:
 
 
 def _rebuild_rollup(db: sqlite3.Connection) -> None:
-    values = _rollup_values("e")
-    keys, sums = values[:len(_ROLLUP_KEY)], values[len(_ROLLUP_KEY):]
     db.execute("delete from rollup")
-    db.execute(f"insert into rollup select {', '.join(keys)}, {', '.join(f'sum({v})' for v in sums)} "
-               f"from entries e group by {', '.join(keys)}")
+    db.execute(_ADD_ENTRIES, (0,))
 
 
 def _statements(script: str) -> list[str]:

@@ -41,6 +41,7 @@ _PROMPT = b'"role":"user","content":"'
 PROMPT_WINDOW = 2048  # Claude Code writes the message near the start of a line
 MAX_TWINS = 10_000  # request ids remembered per file to skip repeated content-block lines
 MAX_WORKERS = 4
+COMMIT_ROWS = 20_000  # responses per transaction when worker processes parse
 PARALLEL_MIN_BYTES = 32 << 20  # below this, starting worker processes costs more than it saves
 SMALL_LINE = 4096  # cost-state lines are short; long lines are not searched for one
 
@@ -234,8 +235,8 @@ def ingest(
 
     With a `deadline` (a `time.monotonic()` value) it stops between chunks once the
     deadline has passed, keeping what was read. Without one, when there is a lot to
-    read (a first run), files are parsed by `workers` processes (default: the CPUs,
-    at most 4) and written here in file order.
+    read (a first run), files are parsed by `workers` processes (default: the CPUs
+    plus one, at most 4) and written here in file order.
     """
     started = time.monotonic()
     stats = IngestStats()
@@ -247,9 +248,11 @@ def ingest(
         plan = _plan(book, path, stats)
         if plan is not None:
             plans.append(plan)
-    workers = workers or min(os.cpu_count() or 1, MAX_WORKERS)
+    # one more worker than CPUs: this process spends much of its time waiting on them
+    workers = workers or min((os.cpu_count() or 1) + 1, MAX_WORKERS)
     backlog = sum(plan.size - plan.state.offset for plan in plans)
-    if deadline is None and workers > 1 and len(plans) > 1 and backlog >= PARALLEL_MIN_BYTES:
+    if deadline is None and workers > 1 and len(plans) > 1 and backlog >= PARALLEL_MIN_BYTES \
+            and (os.cpu_count() or 1) > 1:
         _ingest_parallel(plans, book, stats, workers, progress)
     else:
         for number, plan in enumerate(plans, 1):
@@ -340,7 +343,7 @@ def _ingest_file(plan: _Plan, book: ledger.Ledger, stats: IngestStats, pricer: l
                 stats.incomplete += 1
                 break
             stats.bytes += size
-            if not _commit(book, plan, parser.take(pricer), stats, complete=False):
+            if not _commit(book, [(plan, parser.take(pricer), False)], stats):
                 return
             if deadline is not None and time.monotonic() > deadline:
                 stats.timed_out = True
@@ -348,18 +351,31 @@ def _ingest_file(plan: _Plan, book: ledger.Ledger, stats: IngestStats, pricer: l
     except OSError as exc:
         stats.warn(f"{plan.path}: cannot read: {exc.strerror}")
         return
-    _commit(book, plan, parser.take(pricer), stats, complete=complete)
+    _commit(book, [(plan, parser.take(pricer), complete)], stats)
 
 
-_worker_pricer: ledger.Pricer | None = None
+def _std_loads(line: bytes) -> object:
+    return fastjson.loads(line.decode("utf-8"))
+
+
+_worker: tuple | None = None  # (pricer, loads), set up once per worker process
 
 
 def _parse_whole(plan: _Plan) -> tuple:
-    """In a worker process: parse and price what is new in one file."""
-    global _worker_pricer
-    if _worker_pricer is None:
-        _worker_pricer = ledger.Pricer()
-    parser = _Parser(plan)
+    """In a worker process: parse and price what is new in one file. Workers parse
+    with orjson when it is installed (about 2.5x faster on transcript lines); the
+    hooks' path stays on the standard library."""
+    global _worker
+    if _worker is None:
+        try:
+            import orjson
+
+            loads = orjson.loads
+        except ImportError:
+            loads = _std_loads
+        _worker = (ledger.Pricer(), loads)
+    pricer, loads = _worker
+    parser = _Parser(plan, loads)
     size = complete = 0
     try:
         for n in _chunks(plan, parser):
@@ -367,7 +383,7 @@ def _parse_whole(plan: _Plan) -> tuple:
             size += max(n, 0)
     except OSError as exc:
         return plan, None, 0, False, f"{plan.path}: cannot read: {exc.strerror}"
-    return plan, parser.take(_worker_pricer), size, complete, None
+    return plan, parser.take(pricer), size, complete, None
 
 
 def _ingest_parallel(plans, book, stats, workers, progress) -> None:
@@ -385,6 +401,7 @@ def _ingest_parallel(plans, book, stats, workers, progress) -> None:
             if len(pending) >= 2 * workers:
                 break
         done = 0
+        ready: list = []  # parsed files written together: one transaction per COMMIT_ROWS rows
         while pending:
             plan, batch, size, complete, error = pending.popleft().get()
             next_plan = next(todo, None)
@@ -396,7 +413,10 @@ def _ingest_parallel(plans, book, stats, workers, progress) -> None:
                 stats.warn(error)
             else:
                 stats.incomplete += not complete
-                _commit(book, plan, batch, stats, complete=complete)
+                ready.append((plan, batch, complete))
+            if ready and (not pending or sum(len(item[1].rows) for item in ready) >= COMMIT_ROWS):
+                _commit(book, ready, stats)
+                ready = []
             done += 1
             if progress is not None:
                 progress(done, len(plans), stats.bytes)
@@ -406,9 +426,10 @@ class _Parser:
     """Parses one file's complete lines: responses (deduplicated), cost-state lines, the
     last prompt's hash, malformed-line warnings. Touches no database."""
 
-    def __init__(self, plan: _Plan) -> None:
+    def __init__(self, plan: _Plan, loads: Callable[[bytes], object] | None = None) -> None:
         self.path = plan.path
         self.state = plan.state
+        self.loads = loads or _std_loads
         self.fallback_session = _session_of(plan.path)
         self.fallback_ts = plan.mtime_ns // 1_000_000
         self.found: dict = {}
@@ -455,10 +476,13 @@ class _Parser:
 
     def _load(self, line: bytes, number: int) -> dict | None:
         try:
-            obj = fastjson.loads(line.decode("utf-8"))
-        except ValueError as exc:  # also UnicodeDecodeError
-            self._malformed(number, f"not valid JSON: {str(exc)[:60]}")
-            return None
+            obj = self.loads(line)
+        except ValueError:  # also UnicodeDecodeError
+            try:  # orjson refuses a little that json reads (integers above 64 bits)
+                obj = _std_loads(line)
+            except ValueError as exc:
+                self._malformed(number, f"not valid JSON: {str(exc)[:60]}")
+                return None
         return obj if isinstance(obj, dict) else None
 
     def _malformed(self, number: int, why: str) -> None:
@@ -536,36 +560,40 @@ _MESSAGE = ledger._COLUMNS.index("message_id")
 _KEY = ledger._COLUMNS.index("request")
 
 
-def _commit(book: ledger.Ledger, plan: _Plan, batch: _Batch, stats: IngestStats, complete: bool) -> bool:
-    """Write a batch and the offset after its last whole line, in one transaction.
-    `complete`: the file ended on a whole line, so an unchanged size and mtime next
-    time mean there is nothing to read. False when another ingest moved this file on
-    meanwhile (its rows are in; ours are dropped)."""
-    stats.lines += batch.lines
-    stats.malformed += batch.malformed
-    stats.skipped += batch.skipped
-    for warning in batch.warnings:
-        stats.warn(warning)
-    state = plan.state
+def _commit(book: ledger.Ledger, items: list[tuple[_Plan, _Batch, bool]], stats: IngestStats) -> bool:
+    """Write batches, each with its file's offset after its last whole line, in one
+    transaction. The flag of each item says the file ended on a whole line, so an
+    unchanged size and mtime next time mean there is nothing to read. A file that
+    another ingest moved on meanwhile is left to it (its rows are in); returns False
+    when that happened to any."""
+    all_ours = True
     with book.transaction() as db:
-        row = db.execute("select offset from transcript_files where path = ?", (plan.path,)).fetchone()
-        if (row[0] if row else None) != plan.stored_offset:
-            return False
-        rows = [r for r in batch.rows if not (r[_SIDECHAIN] and r[_MESSAGE] and _is_sidechain_repeat(db, r))]
-        stats.sidechain_repeats += len(batch.rows) - len(rows)
-        book.execute_many(rows)
-        db.executemany("insert into cost_states(session, ts, total_cost_usd, model_usage) values (?, ?, ?, ?) "
-                       "on conflict(session) do update set ts = excluded.ts, total_cost_usd = "
-                       "excluded.total_cost_usd, model_usage = excluded.model_usage where excluded.ts >= ts",
-                       batch.cost_states)
-        db.execute("insert or replace into transcript_files(path, dev, ino, size, mtime_ns, offset, lines, "
-                   "head, prompt_hash) values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                   (plan.path, plan.dev, plan.ino, state.offset if complete else -1, plan.mtime_ns,
-                    state.offset, state.lines, plan.head, state.prompt_hash))
-    stats.responses += len(rows)
-    stats.cost_states += len(batch.cost_states)
-    plan.stored_offset = state.offset
-    return True
+        for plan, batch, complete in items:
+            stats.lines += batch.lines
+            stats.malformed += batch.malformed
+            stats.skipped += batch.skipped
+            for warning in batch.warnings:
+                stats.warn(warning)
+            row = db.execute("select offset from transcript_files where path = ?", (plan.path,)).fetchone()
+            if (row[0] if row else None) != plan.stored_offset:
+                all_ours = False
+                continue
+            rows = [r for r in batch.rows if not (r[_SIDECHAIN] and r[_MESSAGE] and _is_sidechain_repeat(db, r))]
+            stats.sidechain_repeats += len(batch.rows) - len(rows)
+            book.execute_many(rows)
+            db.executemany("insert into cost_states(session, ts, total_cost_usd, model_usage) values (?, ?, ?, ?) "
+                           "on conflict(session) do update set ts = excluded.ts, total_cost_usd = "
+                           "excluded.total_cost_usd, model_usage = excluded.model_usage where excluded.ts >= ts",
+                           batch.cost_states)
+            state = plan.state
+            db.execute("insert or replace into transcript_files(path, dev, ino, size, mtime_ns, offset, lines, "
+                       "head, prompt_hash) values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       (plan.path, plan.dev, plan.ino, state.offset if complete else -1, plan.mtime_ns,
+                        state.offset, state.lines, plan.head, state.prompt_hash))
+            stats.responses += len(rows)
+            stats.cost_states += len(batch.cost_states)
+            plan.stored_offset = state.offset
+    return all_ours
 
 
 def _is_sidechain_repeat(db, row: tuple) -> bool:
