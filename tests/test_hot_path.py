@@ -56,3 +56,16 @@ def test_unwritable_home_still_scores(tmp_path, monkeypatch):
     scoring._rules_cache.clear()
     assert scoring.score("Fix typo in variable name").tier == "gemini-flash"
     assert blocker.read_text() == "a file where the data directory should be"
+
+
+SDKS = ("anthropic", "google", "httpx2", "jinja2", "pydantic", "orjson")
+
+
+def test_cli_commands_that_call_no_model_load_no_sdk(tec_home):
+    """`tec --help`, `tec route` and `tec costs` must not pay for the SDKs or jinja2."""
+    env = {"TEC_HOME": str(tec_home), "TEC_CONFIG": str(tec_home / "config.toml"),
+           "CLAUDE_CONFIG_DIR": str(tec_home / "no-claude")}
+    for argv in (["--help"], ["route", "fix the typo in README"], ["costs", "--no-ingest"], ["execute", "--help"]):
+        code = f"from tec import cli; cli.main({argv!r})"
+        loaded = _modules_after(code, env)
+        assert not [m for m in SDKS if m in loaded], (argv, sorted(m for m in SDKS if m in loaded))

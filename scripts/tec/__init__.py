@@ -6,7 +6,7 @@ scorer or the price table.
 """
 
 __version__ = "0.1.0"
-__all__ = ["__version__", "orchestrator_route"]
+__all__ = ["__version__", "orchestrator_execute", "orchestrator_route", "orchestrator_validate"]
 
 
 def orchestrator_route(task: str, context: dict | None = None, cwd: str | None = None) -> dict:
@@ -22,3 +22,29 @@ def orchestrator_route(task: str, context: dict | None = None, cwd: str | None =
     from . import router  # deferred so importing the package stays cheap
 
     return router.route(task, context, cwd).to_dict()
+
+
+def orchestrator_execute(model: str, prompt: str, max_tokens: int | None = None, *, escalate: bool = False,
+                         validate: bool = False) -> dict:
+    """Run `prompt` on `model` (gemini-flash, haiku, sonnet, opus or a model id) and record its cost.
+
+    Returns the documented dict: success, output, model, model_id, tokens (input,
+    output, cache_read, cache_write, thinking), cost (USD from the usage the API
+    returned, every attempt included), latency_ms, error, attempts, warnings. With
+    `escalate`, a failed or rejected answer moves up one tier. API failures come
+    back in the dict; a missing API key raises `tec.errors.ConfigError`.
+    """
+    from . import execution
+
+    return execution.execute(model, prompt, max_tokens, escalate=escalate, validate=validate).to_dict()
+
+
+def orchestrator_validate(task: str, output: str, model: str | None = None) -> dict:
+    """Judge `output` against `task` with an LLM (Sonnet by default).
+
+    Returns pass, issues (at most 3 sentences), confidence (0-1), escalate, model,
+    model_id, cost, tokens and error (set, with pass false, when the judge failed).
+    """
+    from . import validation
+
+    return validation.validate(task, output, model).to_dict()

@@ -14,7 +14,7 @@ import os
 import sys
 from collections.abc import Iterable, Iterator
 
-from . import __version__, cli_costs
+from . import __version__, cli_costs, cli_run
 from .errors import ConfigError, InputError, TecError
 from .units import format_usd
 
@@ -45,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_route(commands)
     _add_pricing(commands)
     cli_costs.add_parser(commands, _command)
+    cli_run.add_parsers(commands, _command)
     _add_docs(commands)
     return parser
 
@@ -138,6 +139,12 @@ def _dispatch(args: argparse.Namespace) -> int:
         return cmd_docs(args)
     if args.command == "costs":
         return cli_costs.run(args)
+    if args.command == "execute":
+        return cli_run.cmd_execute(args)
+    if args.command == "validate":
+        return cli_run.cmd_validate(args)
+    if args.command == "edit":
+        return cli_run.cmd_edit(args)
     if args.pricing_command == "import":
         return cmd_pricing_import(args)
     return cmd_pricing(args)

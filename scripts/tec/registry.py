@@ -340,7 +340,7 @@ def _require_complete(entry: dict, where: str, fix: str) -> None:
 
 def _fill_defaults(entry: dict, mid: str) -> None:
     """Complete an entry in place: provider, cache prices, long-context prices, status."""
-    entry["provider"] = entry.get("provider") or _guess_provider(mid)
+    entry["provider"] = entry.get("provider") or guess_provider(mid)
     _fill_cache_prices(entry)
     if "tokenizer_factor" not in entry:
         entry["tokenizer_factor"] = _guess_tokenizer_factor(mid)
@@ -348,7 +348,7 @@ def _fill_defaults(entry: dict, mid: str) -> None:
         entry["status"] = "unknown"
 
 
-def _guess_provider(mid: str) -> str:
+def guess_provider(mid: str) -> str:
     if mid.startswith("claude"):
         return "anthropic"
     if mid.startswith("gemini"):

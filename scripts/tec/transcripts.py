@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import calendar
 import os
-import sys
 import time
 from collections.abc import Callable, Iterable
 
@@ -612,20 +611,10 @@ def _is_sidechain_repeat(db, row: tuple) -> bool:
 
 
 def progress_bar(stream=None) -> Callable[[int, int, int], None] | None:
-    """A one-line progress bar on stderr, or None when stderr is not a terminal."""
-    stream = stream or sys.stderr
-    if not stream.isatty():
+    """Files done and megabytes read, on stderr when it is a terminal."""
+    from .progress import progress_bar as bar
+
+    show = bar("files", stream, PROGRESS_MIN_FILES)
+    if show is None:
         return None
-    width = 30
-
-    def show(done: int, total: int, nbytes: int) -> None:
-        if total < PROGRESS_MIN_FILES:
-            return
-        filled = width * done // total
-        stream.write(f"\r[{'█' * filled}{'·' * (width - filled)}] {done}/{total} files, "
-                     f"{nbytes / 1e6:,.1f} MB")
-        if done == total:
-            stream.write("\n")
-        stream.flush()
-
-    return show
+    return lambda done, total, nbytes: show(done, total, f", {nbytes / 1e6:,.1f} MB")
