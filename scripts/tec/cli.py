@@ -14,7 +14,7 @@ import os
 import sys
 from collections.abc import Iterable, Iterator
 
-from . import __version__, cli_costs, cli_run
+from . import __version__, cli_costs, cli_run, cli_setup
 from .errors import ConfigError, InputError, TecError
 from .units import format_usd
 
@@ -46,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_pricing(commands)
     cli_costs.add_parser(commands, _command)
     cli_run.add_parsers(commands, _command)
+    cli_setup.add_parsers(commands, _command)
     _add_docs(commands)
     return parser
 
@@ -121,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return 2
     try:
-        return _dispatch(args)
+        return _dispatch(args, argv)
     except TecError as exc:
         _print_error(exc)
         return exc.exit_code
@@ -132,19 +133,27 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
-def _dispatch(args: argparse.Namespace) -> int:
+def _dispatch(args: argparse.Namespace, argv: list[str] | None = None) -> int:
     if args.command == "route":
         return cmd_route(args)
     if args.command == "docs":
         return cmd_docs(args)
     if args.command == "costs":
         return cli_costs.run(args)
+    if args.command in ("execute", "edit", "validate"):
+        from .install import relaunch_if_needed
+
+        relaunch_if_needed(sys.argv[1:] if argv is None else argv)
     if args.command == "execute":
         return cli_run.cmd_execute(args)
     if args.command == "validate":
         return cli_run.cmd_validate(args)
     if args.command == "edit":
         return cli_run.cmd_edit(args)
+    setup = {"install": cli_setup.cmd_install, "uninstall": cli_setup.cmd_uninstall,
+             "doctor": cli_setup.cmd_doctor, "config": cli_setup.cmd_config}
+    if args.command in setup:
+        return setup[args.command](args)
     if args.pricing_command == "import":
         return cmd_pricing_import(args)
     return cmd_pricing(args)

@@ -171,6 +171,9 @@ def cmd_report(args: argparse.Namespace) -> int:
             stats = _ingest(book, args.claude_dir, quiet_if_missing=args.claude_dir is None)
             if stats is not None:
                 _print_ingest_warnings(stats)
+            from .hooks import fold_spool
+
+            fold_spool(book)  # the routing decisions hooks spooled since the last turn ended
         report = reports.build(book, by=args.by, since=since, until=until, series=bool(args.html))
     if args.html:
         from .config import write_atomic

@@ -104,7 +104,8 @@ def call(model_id: str, prompt: str, *, reg, system: str | None = None, max_toke
             result = _call_gemini(model_id, prompt, key, conf, system, max_tokens, schema, thinking_off)
     except ImportError as exc:
         package = "anthropic" if provider == "anthropic" else "google-genai (Python 3.11 or newer)"
-        raise ConfigError(f"cannot load the {provider} SDK: {exc}", f"install {package}") from None
+        raise ConfigError(f"cannot load the {provider} SDK: {exc}",
+                          f"run `tec install` (it sets up a private environment), or pip install {package}") from None
     result.latency_ms = round((time.perf_counter() - started) * 1000, 1)
     return result
 

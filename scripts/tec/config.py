@@ -30,6 +30,25 @@ def tec_home() -> str:
     return os.path.join(base, APP_DIR)
 
 
+def session_model_path(session: str) -> str | None:
+    """`$TEC_HOME/sessions/<id>`, where SessionStart keeps a session's main model id;
+    None for an id that is not a plain file name."""
+    if not session or "/" in session or "\\" in session or session.startswith(".") or len(session) > 200:
+        return None
+    return os.path.join(tec_home(), "sessions", session)
+
+
+def read_session_model(session: str) -> str | None:
+    path = session_model_path(session)
+    if path is None:
+        return None
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return fh.read(200).strip() or None
+    except OSError:
+        return None
+
+
 def config_path() -> str:
     override = os.environ.get("TEC_CONFIG")
     if override:

@@ -23,14 +23,15 @@ from collections.abc import Iterable, Iterator
 from . import config
 from .errors import ConfigError, InputError, TecError
 
-SCHEMA_VERSION = 2  # the file's layout (pragma user_version)
+SCHEMA_VERSION = 3  # the file's layout (pragma user_version)
 ENTRY_VERSION = 1  # the exported entry's keys ("v")
 FILE_NAME = "ledger.sqlite3"
 TOKEN_KINDS = ("input", "output", "cache_write_5m", "cache_write_1h", "cache_read", "thinking")
 STATUSES = ("ok", "error")
 BUSY_TIMEOUT_S = 30.0
 PROMPT_HASH_CHARS = 16
-DEFAULT_BASELINE = "opus"
+DEFAULT_BASELINE = "session"  # the session's main model when known (SessionStart), else FALLBACK_BASELINE
+FALLBACK_BASELINE = "opus"
 
 _COLUMNS = ("ts", "source", "session", "project", "model", "tier", *TOKEN_KINDS, "cost", "prices",
             "baseline_model", "baseline_cost", "savings", "status", "prompt_hash", "prompt",
@@ -135,6 +136,18 @@ create table if not exists reservations (
     session text,
     label text
 );
+create table if not exists routing (     -- what the PreToolUse/PostToolUse hooks did with subagent calls
+    ts integer not null,
+    session text,
+    tool_use_id text,
+    event text not null,                 -- pre or post
+    mode text, score real, recommended text, model text, explicit text, action text,
+    resolved_model text                  -- from PostToolUse: the model the subagent ran on
+);
+create table if not exists spools (      -- bytes of the hooks' spool files already folded in
+    path text primary key,
+    offset integer not null
+);
 create table if not exists cost_states (
     session text primary key,
     ts integer,
@@ -231,7 +244,7 @@ def costs_settings() -> dict:
         raise ConfigError(f"{where} store_prompts = {store!r} must be true or false")
     baseline = raw.get("baseline", DEFAULT_BASELINE)
     if not isinstance(baseline, str) or not baseline.strip():
-        raise ConfigError(f"{where} baseline = {baseline!r} must be a tier or model id",
+        raise ConfigError(f"{where} baseline = {baseline!r} must be \"session\", a tier or a model id",
                           'e.g. baseline = "opus" or "claude-sonnet-5-5"')
     return {"store_prompts": store, "baseline": baseline}
 
@@ -293,8 +306,11 @@ class Pricer:
         self.reg = reg or registry.load_registry()
         self._price_counts = registry.price_counts
         self.settings = settings or costs_settings()
-        self.baseline = self.reg.resolve(self.settings["baseline"])
+        setting = self.settings["baseline"]
+        self.per_session = setting == "session"
+        self.baseline = self.reg.resolve(FALLBACK_BASELINE if self.per_session else setting)
         self._models: dict[str, tuple] = {}
+        self._sessions: dict[str, str] = {}
 
     def model(self, name: str) -> tuple:
         """(stored id, tier, price entry or None) for a model name as given."""
@@ -306,6 +322,14 @@ class Pricer:
             # tier names and aliases become ids; ids are kept as reported (dated ids stay dated)
             stored = reg.resolve(stripped) if key in reg.tiers or key in reg.aliases else stripped
             found = self._models[name] = (stored, reg.tier_of(stored), reg.rates(stored))
+        return found
+
+    def session_model(self, session: str) -> str:
+        """The main model SessionStart recorded for `session`, else the fallback baseline."""
+        found = self._sessions.get(session)
+        if found is None:
+            found = config.read_session_model(session) or self.baseline
+            self._sessions[session] = found = self.reg.resolve(found)
         return found
 
     def costs(self, rates: dict | None, baseline_model: str, counts: dict) -> tuple:
@@ -322,7 +346,12 @@ class Pricer:
             sidechain: bool = False) -> tuple:
         """A ledger row (in `_COLUMNS` order) from checked counts: every kind an int >= 0."""
         stored, model_tier, rates = self.model(model)
-        baseline_model = self.reg.resolve(baseline) if baseline else self.baseline
+        if baseline:
+            baseline_model = self.reg.resolve(baseline)
+        elif self.per_session and session:
+            baseline_model = self.session_model(session)
+        else:
+            baseline_model = self.baseline
         cost, base, savings = self.costs(rates, baseline_model, counts)
         return (ts, source, session, project, stored, tier or model_tier,
                 *(counts[kind] for kind in TOKEN_KINDS),

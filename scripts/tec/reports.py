@@ -165,6 +165,7 @@ def build(book: ledger.Ledger, by: str = "day", since: int | None = None, until:
     rows = [{"key": key, **groups[key].to_dict()} for key in keys]
     if by == "session":
         _add_cross_check(book.db, rows)
+    extra = {"routing": routing_summary(book.db, since, until)} if by == "tier" else {}
     report = {
         "schema": SCHEMA,
         "by": by,
@@ -176,12 +177,34 @@ def build(book: ledger.Ledger, by: str = "day", since: int | None = None, until:
         "rows": rows,
         "total": total.to_dict(),
         "unpriced_models": sorted(total.unpriced_models),
+        **extra,
     }
     if series:
         days = groups if by == "day" else _grouped(book.db, "day", since, until)
         report["series"] = [{"day": day, "cost": round(days[day].cost, 6), "savings": round(days[day].savings, 6),
                              "by_tier": days[day].to_dict()["by_tier"]} for day in sorted(days)]
     return report
+
+
+def routing_summary(db, since: int | None, until: int | None) -> dict:
+    """What the PreToolUse hook did with subagent calls (action → model → count) and which
+    tiers the subagents really ran on (from PostToolUse's resolved model)."""
+    from . import registry
+
+    clause, params = ledger.where(("ts >= ?", since), ("ts < ?", until))
+    joiner = "and" if clause else "where"
+    actions: dict[str, dict[str, int]] = {}
+    for action, model, n in db.execute(f"select action, model, count(*) from routing {clause} {joiner} "
+                                       "event = 'pre' group by 1, 2", params):
+        actions.setdefault(action or NO_VALUE, {})[model or NO_VALUE] = n
+    reg = registry.load_registry()
+    resolved: dict[str, int] = {}
+    for model, n in db.execute(f"select resolved_model, count(*) from routing {clause} {joiner} "
+                               "event = 'post' group by 1", params):
+        tier = (reg.tier_of(model) if model else None) or NO_VALUE
+        resolved[tier] = resolved.get(tier, 0) + n
+    return {"subagent_calls": sum(sum(m.values()) for m in actions.values()), "actions": actions,
+            "resolved_tiers": resolved}
 
 
 def _add_cross_check(db, rows: list[dict]) -> None:
@@ -247,7 +270,14 @@ def _notes(report: dict) -> list[str]:
         notes.append(f"* {total['unpriced_calls']:,} calls unpriced (not in the costs): "
                      f"{', '.join(report['unpriced_models'])}; add prices with `tec pricing import FILE` "
                      "or [prices] in the config, then `tec costs recost`")
-    notes.append("baseline: the same tokens on the counterfactual model ([ledger] baseline, default opus)")
+    routing = report.get("routing")
+    if routing and routing["subagent_calls"]:
+        parts = [f"{action} {', '.join(f'{m} {n}' for m, n in sorted(models.items()))}"
+                 for action, models in sorted(routing["actions"].items())]
+        ran = ", ".join(f"{t} {n}" for t, n in sorted(routing["resolved_tiers"].items()))
+        notes.append(f"subagents routed by the hook: {routing['subagent_calls']} ({'; '.join(parts)})"
+                     + (f"; ran on: {ran}" if ran else ""))
+    notes.append("baseline: the same tokens on the session's main model, else opus ([ledger] baseline)")
     return notes
 
 

@@ -1,0 +1,267 @@
+"""Hook handlers in-process, the entry scripts as processes, and a fuzz of every entry point."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import transcript_tree as tt
+from helpers import write_config
+from tec import config, hooks, ledger
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+EVENTS = ("UserPromptSubmit", "PreToolUse", "PostToolUse", "SessionStart", "Stop", "SubagentStop")
+RUNNER = os.path.join(ROOT, "hooks", "run.py")
+TRIVIAL = "Fix the typo in README.md: 'recieve' should be 'receive'"
+MEDIUM = "Add a retry with exponential backoff to the HTTP client and write tests for it"
+ARCHITECTURE = ("Design the architecture for migrating our monolith's authentication, billing and data layers to "
+                "event-driven microservices with zero downtime and a rollback plan")
+
+
+def run(event: str, payload) -> tuple[int, str]:
+    """The handler through `hooks.main`, as the entry script calls it."""
+    out = io.StringIO()
+    text = payload if isinstance(payload, str) else json.dumps(payload)
+    code = hooks.main(event, ROOT, stdin=io.StringIO(text), stdout=out)
+    return code, out.getvalue()
+
+
+def context_of(out: str) -> str | None:
+    return json.loads(out)["hookSpecificOutput"].get("additionalContext") if out else None
+
+
+def agent_call(prompt: str, **extra) -> dict:
+    tool_input = {"description": "a subagent", "prompt": prompt, "subagent_type": "general-purpose", **extra}
+    return {"session_id": "s1", "tool_name": "Agent", "tool_input": tool_input, "tool_use_id": "toolu_1",
+            "hook_event_name": "PreToolUse", "cwd": ROOT}
+
+
+def spool_lines() -> list[dict]:
+    path = os.path.join(os.environ["TEC_HOME"], hooks.SPOOL)
+    with open(path, encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh]
+
+
+# --------------------------------------------------------------------------- UserPromptSubmit
+
+
+def test_a_trivial_edit_points_at_the_edit_script():
+    code, out = run("UserPromptSubmit", {"prompt": TRIVIAL, "session_id": "s1"})
+    context = context_of(out)
+    assert code == 0 and context.startswith(hooks.PREFIX) and len(context) <= hooks.MAX_CONTEXT
+    assert os.path.join(ROOT, "scripts", "edit.py") in context
+
+
+def test_a_cheaper_tier_task_names_the_subagent_model():
+    context = context_of(run("UserPromptSubmit", {"prompt": MEDIUM, "session_id": "s1"})[1])
+    assert 'model "haiku"' in context or 'model "sonnet"' in context
+    assert "cheaper than opus" in context
+
+
+@pytest.mark.parametrize("prompt", ["thanks, that's all", "ok", "<task-notification><usage>1</usage>",
+                                    "/compact", "", "   "])
+def test_silent_for_chit_chat_commands_and_notifications(prompt):
+    assert run("UserPromptSubmit", {"prompt": prompt, "session_id": "s1"}) == (0, "")
+
+
+def test_silent_when_the_main_model_is_already_the_recommended_tier():
+    write_config("")
+    path = config.session_model_path("s-haiku")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as fh:
+        fh.write("claude-haiku-5-5")
+    assert run("UserPromptSubmit", {"prompt": MEDIUM, "session_id": "s-haiku"}) == (0, "")
+
+
+def test_quiet_levels_and_the_budget_warning():
+    hooks.config.write_atomic(os.path.join(os.environ["TEC_HOME"], hooks.BUDGET_STATUS),
+                              json.dumps({"warning": "daily budget: $4.10 of $5.00 spent (82%)", "over": False}))
+    context = context_of(run("UserPromptSubmit", {"prompt": MEDIUM})[1])
+    assert "daily budget: $4.10 of $5.00 spent (82%)" in context and "scores" in context
+    write_config('[hooks]\nquiet = "budget-only"\n')
+    assert context_of(run("UserPromptSubmit", {"prompt": MEDIUM})[1]) == \
+        hooks.PREFIX + "daily budget: $4.10 of $5.00 spent (82%)."
+    write_config('[hooks]\nquiet = "silent"\n')
+    assert run("UserPromptSubmit", {"prompt": MEDIUM}) == (0, "")
+
+
+def test_session_title_only_when_enabled_and_once():
+    assert "sessionTitle" not in run("UserPromptSubmit", {"prompt": MEDIUM, "session_id": "t1"})[1]
+    write_config("[hooks]\nsession_title = true\n")
+    first = json.loads(run("UserPromptSubmit", {"prompt": MEDIUM, "session_id": "t2"})[1])
+    assert first["hookSpecificOutput"]["sessionTitle"] == MEDIUM[:60].strip()
+    assert "sessionTitle" not in run("UserPromptSubmit", {"prompt": MEDIUM, "session_id": "t2"})[1]
+
+
+# --------------------------------------------------------------------------- PreToolUse
+
+
+def test_enforce_sets_a_missing_model_and_copies_every_field():
+    call = agent_call(TRIVIAL, run_in_background=False, name="fixer")
+    output = json.loads(run("PreToolUse", call)[1])["hookSpecificOutput"]
+    assert output["permissionDecision"] == "allow"
+    assert output["updatedInput"] == {**call["tool_input"], "model": "haiku"}
+    assert spool_lines()[-1]["action"] == "set" and spool_lines()[-1]["tool_use_id"] == "toolu_1"
+
+
+def test_an_architecture_task_goes_to_opus():
+    output = json.loads(run("PreToolUse", agent_call(ARCHITECTURE))[1])["hookSpecificOutput"]
+    assert output["updatedInput"]["model"] == "opus"
+
+
+def test_enforce_keeps_an_explicit_model_and_custom_agents():
+    assert run("PreToolUse", agent_call(TRIVIAL, model="opus")) == (0, "")
+    assert run("PreToolUse", agent_call(TRIVIAL, subagent_type="code-reviewer")) == (0, "")
+    assert [line["action"] for line in spool_lines()] == ["kept", "kept"]
+
+
+def test_strict_lowers_a_model_two_tiers_too_high():
+    write_config('[hooks]\nmode = "strict"\n')
+    output = json.loads(run("PreToolUse", agent_call(TRIVIAL, model="opus"))[1])["hookSpecificOutput"]
+    assert output["updatedInput"]["model"] == "haiku" and "was opus" in output["permissionDecisionReason"]
+    assert run("PreToolUse", agent_call(MEDIUM, model="sonnet")) == (0, "")  # one tier above: kept
+
+
+def test_strict_applies_a_budget_downgrade():
+    write_config('[hooks]\nmode = "strict"\n')
+    hooks.config.write_atomic(os.path.join(os.environ["TEC_HOME"], hooks.BUDGET_STATUS),
+                              json.dumps({"warning": "x", "over": True, "downgrade": True}))
+    output = json.loads(run("PreToolUse", agent_call(ARCHITECTURE))[1])["hookSpecificOutput"]
+    assert output["updatedInput"]["model"] == "sonnet"
+
+
+def test_advise_only_adds_context():
+    write_config('[hooks]\nmode = "advise"\n')
+    output = json.loads(run("PreToolUse", agent_call(TRIVIAL))[1])["hookSpecificOutput"]
+    assert "updatedInput" not in output and "permissionDecision" not in output
+    assert 'model "haiku"' in output["additionalContext"]
+
+
+def test_other_tools_are_ignored_even_if_the_matcher_let_them_through():
+    call = agent_call(TRIVIAL)
+    call["tool_name"] = "TaskCreate"
+    assert run("PreToolUse", call) == (0, "")
+
+
+# --------------------------------------------------------------------------- state and turn end
+
+
+def test_session_start_and_post_tool_use_and_stop_fold_everything_into_the_ledger(tmp_path):
+    run("SessionStart", {"session_id": "sess-9", "source": "startup", "model": "claude-sonnet-5-5"})
+    assert config.read_session_model("sess-9") == "claude-sonnet-5-5"
+    run("PreToolUse", {**agent_call(TRIVIAL), "session_id": "sess-9", "tool_use_id": "toolu_9"})
+    run("PostToolUse", {"session_id": "sess-9", "tool_name": "Agent", "tool_use_id": "toolu_9",
+                        "tool_response": {"status": "completed", "resolvedModel": "claude-haiku-5-5"}})
+    tree = tt.Tree(str(tmp_path / "claude"))
+    main = tree.session("/p", "sess-9")
+    main.response("claude-haiku-5-5", {"input_tokens": 1000, "output_tokens": 100})
+    main.write()
+    run("Stop", {"session_id": "sess-9", "transcript_path": main.path, "stop_hook_active": False})
+    with ledger.Ledger() as book:
+        (entry,) = list(book.entries())
+        routing = book.db.execute("select event, action, model, resolved_model from routing order by ts").fetchall()
+    # the baseline is the session's main model: sonnet 5.5, 1000 × $2 + 100 × $10 per 1M
+    assert entry.baseline_model == "claude-sonnet-5-5" and entry.baseline_cost == pytest.approx(0.003)
+    assert routing == [("pre", "set", "haiku", None), ("post", None, None, "claude-haiku-5-5")]
+    from tec import reports
+
+    with ledger.Ledger() as book:
+        report = reports.build(book, by="tier")
+    assert report["routing"] == {"subagent_calls": 1, "actions": {"set": {"haiku": 1}},
+                                 "resolved_tiers": {"haiku": 1}}
+    assert "subagents routed by the hook: 1 (set haiku 1); ran on: haiku 1" in reports.format_table(report)
+    run("Stop", {"session_id": "sess-9", "transcript_path": main.path})  # nothing new: nothing doubled
+    with ledger.Ledger() as book:
+        assert book.count() == 1 and book.db.execute("select count(*) from routing").fetchone()[0] == 2
+
+
+def test_a_corrupt_config_or_unwritable_home_degrades_to_silence(tmp_path, monkeypatch):
+    write_config("[hooks\nmode = ")
+    assert run("UserPromptSubmit", {"prompt": MEDIUM}) == (0, "")
+    with open(os.path.join(os.environ["TEC_HOME"], hooks.ERROR_LOG)) as fh:
+        assert "UserPromptSubmit ConfigError" in fh.read()
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    monkeypatch.setenv("TEC_HOME", str(blocker))
+    monkeypatch.setenv("TEC_CONFIG", str(tmp_path / "absent.toml"))
+    assert run("PreToolUse", agent_call(TRIVIAL))[0] == 0
+    assert run("Stop", {"session_id": "x", "transcript_path": str(tmp_path / "t.jsonl")}) == (0, "")
+    assert blocker.read_text() == "not a directory"
+
+
+# --------------------------------------------------------------------------- processes and fuzz
+
+
+def _process(event: str, stdin: bytes, env: dict) -> tuple[int, str, str, float]:
+    started = time.perf_counter()
+    proc = subprocess.run([sys.executable, RUNNER, event], input=stdin, capture_output=True, env=env, timeout=30)
+    return proc.returncode, proc.stdout.decode("utf-8", "replace"), proc.stderr.decode("utf-8", "replace"), \
+        time.perf_counter() - started
+
+
+def _check_output(code: int, out: str) -> None:
+    assert code == 0
+    assert "Traceback" not in out
+    if out:
+        assert out.endswith("\n") and out.count("\n") == 1
+        assert isinstance(json.loads(out), dict)
+
+
+payloads = st.one_of(
+    st.binary(max_size=300),
+    st.text(max_size=300).map(lambda s: s.encode("utf-8", "surrogatepass")),
+    st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=40),
+                 lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=5),
+                 max_leaves=20).map(lambda v: json.dumps(v).encode()),
+    st.fixed_dictionaries({
+        "session_id": st.one_of(st.text(max_size=40), st.none(), st.integers()),
+        "prompt": st.one_of(st.text(max_size=400), st.none(), st.integers()),
+        "tool_name": st.sampled_from(["Agent", "Task", "TaskCreate", "Bash", ""]),
+        "tool_input": st.one_of(st.none(), st.text(max_size=20), st.fixed_dictionaries(
+            {"prompt": st.one_of(st.text(max_size=300), st.none()), "description": st.text(max_size=30)},
+            optional={"model": st.one_of(st.sampled_from(list(hooks.ALIASES)), st.text(max_size=10)),
+                      "subagent_type": st.text(max_size=20)})),
+        "tool_response": st.one_of(st.none(), st.dictionaries(st.text(max_size=12), st.text(max_size=20))),
+        "transcript_path": st.one_of(st.text(max_size=60), st.none()),
+        "cwd": st.one_of(st.text(max_size=60), st.none()),
+        "model": st.one_of(st.text(max_size=40), st.none(), st.dictionaries(st.text(max_size=5), st.text())),
+    }).map(lambda v: json.dumps(v).encode()),
+)
+
+
+@settings(max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(event=st.sampled_from(EVENTS), data=payloads)
+def test_fuzz_handlers_never_fail(event, data):
+    """Thousands of random and malformed payloads through every handler, in-process."""
+    out = io.StringIO()
+    code = hooks.main(event, ROOT, stdin=io.BytesIO(data), stdout=out)
+    _check_output(code, out.getvalue())
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.function_scoped_fixture])
+@given(event=st.sampled_from(EVENTS), data=payloads)
+def test_fuzz_entry_scripts_as_processes(tec_home, event, data):
+    """The real entry scripts: exit 0, one JSON object or nothing, no traceback, under 200 ms of work."""
+    env = {**os.environ, "TEC_HOME": str(tec_home), "TEC_CONFIG": str(tec_home / "config.toml")}
+    code, out, _err, seconds = _process(event, data, env)
+    _check_output(code, out)
+    assert seconds < 2.0  # process start included; the handlers' own bound is the in-process test
+
+
+def test_each_handler_runs_well_under_200_ms():
+    payload = {"session_id": "s1", "prompt": MEDIUM * 40, "tool_name": "Agent",
+               "tool_input": {"prompt": ARCHITECTURE * 20, "description": "d"}, "cwd": ROOT}
+    for event in EVENTS:
+        run(event, payload)  # warm caches
+        started = time.perf_counter()
+        run(event, payload)
+        assert time.perf_counter() - started < 0.2, event
