@@ -13,7 +13,7 @@ try:
     sys.path.insert(0, os.path.join(ROOT, "scripts"))
     from tec.hooks import main
 
-    main(sys.argv[1] if len(sys.argv) > 1 else "", ROOT)
+    main(sys.argv[1] if len(sys.argv) > 1 else "", ROOT, background=True)
 except BaseException:  # even an import error must not break Claude Code
     pass
 sys.exit(0)

@@ -265,3 +265,24 @@ def test_each_handler_runs_well_under_200_ms():
         started = time.perf_counter()
         run(event, payload)
         assert time.perf_counter() - started < 0.2, event
+
+
+def test_the_stop_entry_point_returns_at_once_and_a_detached_process_ingests(tec_home, tmp_path):
+    tree = tt.Tree(str(tmp_path / "claude"))
+    main = tree.session("/p", "sess-bg")
+    main.response("claude-haiku-5-5", {"input_tokens": 700, "output_tokens": 70})
+    main.write()
+    env = {**os.environ, "TEC_HOME": str(tec_home), "TEC_CONFIG": str(tec_home / "config.toml")}
+    env.pop(hooks.DETACHED_ENV, None)
+    payload = json.dumps({"session_id": "sess-bg", "transcript_path": main.path,
+                          "last_assistant_message": "x" * 200_000}).encode()
+    code, out, _err, _seconds = _process("Stop", payload, env)
+    assert (code, out) == (0, "")
+    deadline = time.monotonic() + 15
+    count = 0
+    while time.monotonic() < deadline and count == 0:
+        time.sleep(0.1)
+        if os.path.exists(tec_home / "ledger.sqlite3"):
+            with ledger.Ledger(str(tec_home / "ledger.sqlite3")) as book:
+                count = book.count()
+    assert count == 1

@@ -30,6 +30,7 @@ INGEST_SECONDS = 0.2
 SPOOL = "routing.jsonl"
 BUDGET_STATUS = "budget-status.json"
 ERROR_LOG = "hook-errors.log"
+DETACHED_ENV = "TEC_HOOK_DETACHED"  # set in the process a turn-end hook hands its work to
 DEFAULT_MAIN_MODEL = "claude-opus-5-5"  # Claude Code's default main model when SessionStart says none
 
 
@@ -205,8 +206,9 @@ def on_session_start(payload: dict) -> None:
 
 
 def on_stop(payload: dict) -> None:
-    """Stop and SubagentStop: ingest the session's new transcript lines (bounded in time),
-    fold the routing spool into the ledger, and refresh the budget status file."""
+    """Stop and SubagentStop (in a detached process, see `detach`): ingest the session's new
+    transcript lines (bounded in time), fold the routing spool into the ledger, and refresh
+    the budget status file."""
     from . import budgets, ledger, transcripts
 
     deadline = time.monotonic() + INGEST_SECONDS
@@ -336,8 +338,23 @@ def log_error(event: str, exc: BaseException) -> None:
         pass
 
 
-def main(event: str, plugin_root: str | None = None, stdin=None, stdout=None) -> int:
-    """Run one hook: always returns 0; prints one JSON object or nothing."""
+def detach(event: str, payload: dict, plugin_root: str) -> None:
+    """Hand the turn-end work to a process of its own and return at once: the turn never
+    waits for it, and `claude -p` exiting does not cancel it (as it cancels async hooks)."""
+    import subprocess
+
+    fields = {k: payload.get(k) for k in ("session_id", "transcript_path", "agent_transcript_path")}
+    proc = subprocess.Popen(
+        [sys.executable, os.path.join(plugin_root, "hooks", "run.py"), event], stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        env={**os.environ, DETACHED_ENV: "1"})
+    proc.stdin.write(fastjson.dumps(fields).encode("utf-8"))  # small: three fields, far below a pipe's buffer
+    proc.stdin.close()
+
+
+def main(event: str, plugin_root: str | None = None, stdin=None, stdout=None, background: bool = False) -> int:
+    """Run one hook: always returns 0; prints one JSON object or nothing. With `background`
+    (the entry script's default), the turn-end events run in a detached process."""
     stdin = stdin or sys.stdin
     stdout = stdout or sys.stdout
     try:
@@ -348,6 +365,9 @@ def main(event: str, plugin_root: str | None = None, stdin=None, stdout=None) ->
             return 0
         handler = HANDLERS.get(event)
         if handler is None:
+            return 0
+        if background and handler is on_stop and plugin_root and os.environ.get(DETACHED_ENV) != "1":
+            detach(event, payload, plugin_root)
             return 0
         output = handler(payload, plugin_root) if handler is on_prompt else handler(payload)
         if output:
