@@ -219,10 +219,6 @@ def test_tec_install_user_scope_loads_the_plugin(run_claude, plugin_dir, claude_
     home, tec_home = e2e_dirs["home"], e2e_dirs["tec_home"]
     env = clean_env(claude_bin, home, e2e_dirs["tmp"], tec_home)
     env["PYTHONPATH"] = os.pathsep.join([str(REPO / "scripts"), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)
-    helped = subprocess.run([*tec_command(), "install", "--help"], env=env, cwd=e2e_dirs["proj"],
-                            capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
-    if helped.returncode != 0:
-        pytest.skip(f"`tec install --help` failed (not implemented yet?): {(helped.stderr or helped.stdout)[-300:]}")
     installed = subprocess.run([*tec_command(), "install", "--scope", "user"], env=env, cwd=e2e_dirs["proj"],
                                capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
     assert installed.returncode == 0, f"tec install failed:\n{installed.stdout}\n{installed.stderr}"
@@ -230,3 +226,36 @@ def test_tec_install_user_scope_loads_the_plugin(run_claude, plugin_dir, claude_
     assert_ok(run)
     assert plugin_contexts(run), (f"tec install output:\n{installed.stdout}\n{installed.stderr}\n"
                                   f"hook contexts: {run.hook_contexts()}\n{run.explain()}")
+
+
+def _tracked_copy(dest: Path) -> Path:
+    """The repository's tracked files as they are now, without .venv and caches (what a clone holds)."""
+    names = subprocess.run(["git", "ls-files", "-z"], cwd=REPO, capture_output=True, check=True).stdout
+    for name in names.decode().split("\0"):
+        if name and (REPO / name).is_file():
+            target = dest / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes((REPO / name).read_bytes())
+            target.chmod((REPO / name).stat().st_mode)
+    return dest
+
+
+@pytest.mark.plugin
+def test_plugin_validates_and_installs_from_the_marketplace(run_claude, plugin_dir, claude_bin, e2e_dirs, tmp_path):
+    home = e2e_dirs["home"]
+    env = clean_env(claude_bin, home, e2e_dirs["tmp"], e2e_dirs["tec_home"])
+    source = _tracked_copy(tmp_path / "marketplace")
+
+    def claude(*argv: str) -> subprocess.CompletedProcess:
+        return subprocess.run([str(claude_bin), *argv], env=env, cwd=e2e_dirs["proj"], capture_output=True,
+                              text=True, timeout=120, stdin=subprocess.DEVNULL)
+
+    validated = claude("plugin", "validate", str(source))
+    assert validated.returncode == 0 and "Validation passed" in validated.stdout, validated.stdout
+    added = claude("plugin", "marketplace", "add", str(source))
+    assert added.returncode == 0, added.stdout + added.stderr
+    installed = claude("plugin", "install", "token-efficient-coding@token-efficient-coding")
+    assert installed.returncode == 0, installed.stdout + installed.stderr
+    run = run_claude(ACTIONABLE, home=home)  # no --plugin-dir: the marketplace install must load
+    assert_ok(run)
+    assert plugin_contexts(run), f"hook contexts: {run.hook_contexts()}\n{run.explain()}"
