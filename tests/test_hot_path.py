@@ -69,3 +69,30 @@ def test_cli_commands_that_call_no_model_load_no_sdk(tec_home):
         code = f"from tec import cli; cli.main({argv!r})"
         loaded = _modules_after(code, env)
         assert not [m for m in SDKS if m in loaded], (argv, sorted(m for m in SDKS if m in loaded))
+
+
+HOOK_HEAVY = (*HEAVY, "sqlite3", "subprocess", "tec.ledger", "tec.registry", "tec.clients", *SDKS)
+
+
+def test_the_prompt_and_subagent_hooks_import_nothing_heavy(tec_home):
+    """What hooks/run.py loads for UserPromptSubmit and PreToolUse, caches warm."""
+    env = {"TEC_HOME": str(tec_home), "TEC_CONFIG": str(tec_home / "config.toml")}
+    (tec_home / "config.toml").write_text('[hooks]\nmode = "enforce"\n')
+    payloads = {
+        "UserPromptSubmit": {"session_id": "s", "prompt": "Add a retry to the HTTP client and test it"},
+        "PreToolUse": {"session_id": "s", "tool_name": "Agent", "tool_use_id": "t",
+                       "tool_input": {"prompt": "Fix the typo teh in README.md", "description": "d"}},
+    }
+    for event, payload in payloads.items():
+        code = (f"import io; from tec import hooks; out = io.StringIO(); "
+                f"hooks.main({event!r}, None, stdin=io.StringIO({json_text(payload)!r}), stdout=out); "
+                "assert out.getvalue()")
+        _modules_after(code, env)  # fills the caches
+        loaded = _modules_after(code, env)
+        assert not [m for m in HOOK_HEAVY if m in loaded], (event, sorted(m for m in HOOK_HEAVY if m in loaded))
+
+
+def json_text(value: dict) -> str:
+    import json
+
+    return json.dumps(value)

@@ -100,11 +100,7 @@ def resolve(model: str, reg) -> tuple[str | None, str]:
     """A tier name or model id → (tier, model id)."""
     if not isinstance(model, str) or not model.strip():
         raise InputError("no model given", f"use a tier ({', '.join(reg.tiers)}) or a model id")
-    name = model.strip().lower()
-    if name in reg.tiers or name in reg.aliases:
-        model_id = reg.resolve(name)
-        return reg.tier_of(model_id), model_id
-    model_id = reg.resolve(name)
+    model_id = reg.resolve(model)
     return reg.tier_of(model_id), model_id
 
 
