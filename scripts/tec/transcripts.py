@@ -114,6 +114,8 @@ def parse_time(text: object) -> int | None:
             day = calendar.timegm((int(text[:4]), int(text[5:7]), int(text[8:10]), 0, 0, 0, 0, 0, 0))
             _day_seconds[text[:10]] = day
         seconds = day + int(text[11:13]) * 3600 + int(text[14:16]) * 60 + int(text[17:19])
+        if len(text) == 24 and text[19] == "." and text[23] == "Z":  # Claude Code's own format
+            return seconds * 1000 + int(text[20:23])
         rest = text[19:]
         millis = 0
         if rest.startswith("."):
