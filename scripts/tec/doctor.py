@@ -88,7 +88,7 @@ def _keys() -> list[Check]:
 
 
 def _hooks() -> Check:
-    from .install import BUNDLE, NAME, _is_ours, scope_dir
+    from .install import BUNDLE, NAME, has_our_hooks, load_settings, scope_dir
 
     places = []
     for scope in ("user", "project"):
@@ -97,14 +97,11 @@ def _hooks() -> Check:
         if os.path.islink(link) and os.path.realpath(link) == os.path.realpath(BUNDLE):
             places.append(f"{scope} skills-dir plugin")
         try:
-            import json
-
-            with open(os.path.join(base, "settings.json"), encoding="utf-8") as fh:
-                hooks = json.load(fh).get("hooks") or {}
-            if any(_is_ours(h) for groups in hooks.values() for g in groups for h in g.get("hooks", [])):
-                places.append(f"{scope} settings.json")
-        except (OSError, ValueError, AttributeError, TypeError):
-            pass
+            hooks = load_settings(os.path.join(base, "settings.json")).get("hooks")
+        except (OSError, TecError):
+            hooks = None
+        if isinstance(hooks, dict) and any(has_our_hooks(groups) for groups in hooks.values()):
+            places.append(f"{scope} settings.json")
     installed = os.path.join(scope_dir("user"), "plugins", "installed_plugins.json")
     try:
         with open(installed, encoding="utf-8") as fh:

@@ -203,7 +203,7 @@ def _attempt(book, pricer, reg, conf, tier, model_id, prompt, system, max_tokens
     if call.ok or call.billable:
         row = pricer.row(source, model_id, call.tokens, ts=ledger.now_ms(), session=session, project=project,
                          tier=tier, status="ok" if call.ok else "error", prompt=prompt)
-        entries.append(ledger.Entry(**dict(zip(ledger._COLUMNS, row))))
+        entries.append(ledger.Entry.from_row(row))
         attempt.cost = entries[0].cost
     budgets.settle(book, decision.reservation, entries)
     if call.ok:

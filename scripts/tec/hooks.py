@@ -92,8 +92,9 @@ def on_prompt(payload: dict, plugin_root: str | None = None) -> dict | None:
     if not isinstance(prompt, str) or conf["quiet"] == "silent":
         return None
     text = prompt.strip()
+    typed = bool(text) and not text.startswith(("<", "/", "!"))  # not a command or an agent notification
     facts = []
-    if conf["prompt_context"] and conf["quiet"] == "normal" and text and not text.startswith(("<", "/", "!")):
+    if conf["prompt_context"] and conf["quiet"] == "normal" and typed:
         cwd = payload.get("cwd") if isinstance(payload.get("cwd"), str) else None
         result = scoring.score(text, cwd=cwd)
         tiers = scoring.load_rules().tiers
@@ -113,7 +114,7 @@ def on_prompt(payload: dict, plugin_root: str | None = None) -> dict | None:
     if facts:
         context = PREFIX + " ".join(facts)
         out["additionalContext"] = context if len(context) <= MAX_CONTEXT else context[: MAX_CONTEXT - 1] + "…"
-    if conf["session_title"] and text and not text.startswith(("<", "/", "!")):
+    if conf["session_title"] and typed:
         title = _first_title(payload.get("session_id"), text)
         if title:
             out["sessionTitle"] = title

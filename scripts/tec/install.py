@@ -37,8 +37,9 @@ SDK_MODULES = ("anthropic", "google.genai", "jinja2")
 
 def scope_dir(scope: str, project: str | None = None) -> str:
     if scope == "user":
-        return os.environ.get("CLAUDE_CONFIG_DIR", "").split(",")[0].strip() or \
-            os.path.join(os.path.expanduser("~"), ".claude")
+        from .transcripts import claude_dirs
+
+        return claude_dirs()[0]
     if scope == "project":
         return os.path.join(os.path.abspath(project or os.getcwd()), ".claude")
     raise InputError(f"unknown scope {scope!r}", f"use one of: {', '.join(SCOPES)}")
@@ -82,14 +83,19 @@ def _is_ours(handler: dict) -> bool:
     return isinstance(handler, dict) and (BUNDLE + MARK) in str(handler.get("command", ""))
 
 
+def has_our_hooks(groups: object) -> bool:
+    """Whether an event's matcher groups (a settings.json list) hold one of our handlers."""
+    return isinstance(groups, list) and any(
+        _is_ours(h) for g in groups if isinstance(g, dict) for h in g.get("hooks", []))
+
+
 def merge_hooks(settings: dict, hooks: dict) -> dict:
     """`settings` with our matcher groups added to each event (once); nothing else changes."""
     merged = dict(settings)
     table = dict(merged.get("hooks") or {})
     for event, groups in hooks.items():
         existing = list(table.get(event) or [])
-        present = any(_is_ours(h) for g in existing if isinstance(g, dict) for h in g.get("hooks", []))
-        table[event] = existing if present else existing + groups
+        table[event] = existing if has_our_hooks(existing) else existing + groups
     merged["hooks"] = table
     return merged
 
@@ -116,7 +122,7 @@ def remove_hooks(settings: dict) -> dict:
     return out
 
 
-def _load_settings(path: str) -> dict:
+def load_settings(path: str) -> dict:
     try:
         with open(path, encoding="utf-8") as fh:
             text = fh.read()
@@ -182,7 +188,7 @@ def _link(link: str, record: dict) -> str:
 
 
 def _merge_into(path: str, record: dict) -> str:
-    current = _load_settings(path)
+    current = load_settings(path)
     merged = merge_hooks(current, our_hooks())
     if merged == current:
         record["settings"] = path
@@ -207,7 +213,7 @@ def uninstall(scope: str | None = None, project: str | None = None) -> list[str]
             done.append(f"removed {link}")
         path = record.get("settings")
         if path and os.path.exists(path):
-            current = _load_settings(path)
+            current = load_settings(path)
             cleaned = remove_hooks(current)
             if cleaned != current:
                 backup = _save_settings(path, cleaned)

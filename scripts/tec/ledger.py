@@ -178,6 +178,11 @@ class Entry:
         if fields:
             raise InputError(f"unknown ledger field(s): {', '.join(sorted(fields))}")
 
+    @classmethod
+    def from_row(cls, row: tuple) -> Entry:
+        """An entry from a row in `_COLUMNS` order (a `Pricer.row` or a database row)."""
+        return cls(**dict(zip(_COLUMNS, row)))
+
     def row(self) -> tuple:
         return tuple(getattr(self, name) for name in _COLUMNS)
 
@@ -288,7 +293,7 @@ def make_entry(
         source, model, counts, ts=now_ms() if ts is None else int(ts), session=session, project=project,
         tier=tier, status=status, prompt=prompt, prompt_digest=prompt_digest, baseline=baseline,
         request=request, message_id=message_id, sidechain=sidechain)
-    return Entry(**dict(zip(_COLUMNS, row)))
+    return Entry.from_row(row)
 
 
 def _usd(value: float | None) -> float | None:
@@ -443,7 +448,7 @@ class Ledger:
         where, params = time_filter(since, until)
         cursor = self.db.execute(f"select {', '.join(_COLUMNS)} from entries {where} order by ts, id", params)
         for row in cursor:
-            yield Entry(**dict(zip(_COLUMNS, row)))
+            yield Entry.from_row(row)
 
     def count(self) -> int:
         return self.db.execute("select count(*) from entries").fetchone()[0]
