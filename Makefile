@@ -22,7 +22,7 @@ CHECK_PY = $(1) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else \
 .PHONY: demo test lint bench install
 
 demo: $(STAMP)
-	$(VPY) -m tec.demo
+	$(VPY) -m tec.cli.demo
 
 test: $(STAMP)
 	$(VPY) -m pytest

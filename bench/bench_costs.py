@@ -37,7 +37,8 @@ sys.path.insert(0, os.path.join(ROOT, "tests"))
 os.environ["TEC_CONFIG"] = os.devnull + ".absent"  # bundled prices only, here and in children
 
 import transcript_tree as tt
-from tec import ledger, reports, transcripts
+from tec.costs import ingest, reports, store, transcripts
+from tec.costs.entries import COLUMNS, make_entry, now_ms
 
 CACHE = os.path.join(BENCH, ".cache")
 CCUSAGE_VERSION = "20.0.24"
@@ -64,14 +65,14 @@ def fill_ledger(path: str, count: int) -> None:
 
     rng = random.Random(1)
     models = ("claude-opus-5-5", "claude-sonnet-5-5", "claude-haiku-5-5", "gemini-2.5-flash-lite", "gpt-x")
-    templates = [ledger.make_entry(rng.choice(("claude-code", "execute")), rng.choice(models),
+    templates = [make_entry(rng.choice(("claude-code", "execute")), rng.choice(models),
                                    {"input": rng.randint(1, 5000), "output": rng.randint(1, 3000),
                                     "cache_read": rng.randint(0, 90000)}).row() for _ in range(2000)]
-    ts_at = ledger._COLUMNS.index("ts")
-    session_at = ledger._COLUMNS.index("session")
-    project_at = ledger._COLUMNS.index("project")
-    start = ledger.now_ms() - 120 * 86_400_000
-    with ledger.Ledger(path) as book:
+    ts_at = COLUMNS.index("ts")
+    session_at = COLUMNS.index("session")
+    project_at = COLUMNS.index("project")
+    start = now_ms() - 120 * 86_400_000
+    with store.Ledger(path) as book:
         for first in range(0, count, 50_000):
             batch = []
             for i in range(first, min(count, first + 50_000)):
@@ -91,7 +92,7 @@ def bench_report(workdir: str) -> bool:
     fill_ledger(path, ENTRIES)
     print(f"(filled {ENTRIES:,} entries in {now() - started:.1f} s)")
     ok = True
-    with ledger.Ledger(path) as book:
+    with store.Ledger(path) as book:
         floor = min(_timed(lambda: book.db.execute("select sum(cost) from entries").fetchone()) for _ in range(3))
         for by in ("day", "model", "session"):
             spent = min(_timed(lambda by=by: reports.build(book, by=by)) for _ in range(3))
@@ -122,8 +123,8 @@ def bench_turn(workdir: str) -> bool:
     root = os.path.join(workdir, "turns")
     tree = tt.random_tree(root, sessions=200, turns=60, seed=5)
     path = os.path.join(workdir, "turns.sqlite3")
-    with ledger.Ledger(path) as book:
-        transcripts.ingest(transcripts.transcript_files([root]), book)
+    with store.Ledger(path) as book:
+        ingest.ingest(transcripts.transcript_files([root]), book)
     session = tree.session("/home/dev/project-1")
     session.write()
     times, opens = [], []
@@ -135,12 +136,12 @@ def bench_turn(workdir: str) -> bool:
         session.tool_result(tree.next_id("toolu"), 3000)
         session.append_lines(start)
         started = now()
-        with ledger.Ledger(path) as book:
-            stats = transcripts.ingest(transcripts.session_files(session.path), book)
+        with store.Ledger(path) as book:
+            stats = ingest.ingest(transcripts.session_files(session.path), book)
         times.append(now() - started)
         assert stats.responses == 1, stats.to_dict()
         started = now()
-        with ledger.Ledger(path):
+        with store.Ledger(path):
             pass
         opens.append(now() - started)
     value, base = statistics.median(times), statistics.median(opens)
@@ -189,9 +190,9 @@ def run_measured(cmd: list[str], env: dict) -> tuple[float, int, str]:
 INGEST = """
 import json, sys
 sys.path.insert(0, {scripts!r})
-from tec import ledger, transcripts
-with ledger.Ledger({db!r}) as book:
-    stats = transcripts.ingest(transcripts.transcript_files([{root!r}]), book)
+from tec.costs import ingest, store, transcripts
+with store.Ledger({db!r}) as book:
+    stats = ingest.ingest(transcripts.transcript_files([{root!r}]), book)
     query = ("select model, sum(input), sum(output), sum(cache_write_5m + cache_write_1h), sum(cache_read) "
              "from entries group by model")
     totals = {{m: dict(zip(("input", "output", "cache_write", "cache_read"), s)) for m, *s in book.db.execute(query)}}

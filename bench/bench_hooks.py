@@ -1,6 +1,7 @@
 """Hook start-up: each hot hook as Claude Code starts it, against a bare interpreter.
 
     python bench/bench_hooks.py
+    python bench/bench_hooks.py --before REV   # also the hooks of git revision REV, in the same run
 
 For UserPromptSubmit and PreToolUse, hooks/run.py EVENT runs with a realistic
 payload on stdin, started as `python3 SCRIPT` as hooks.json does (the real interpreter
@@ -13,6 +14,7 @@ Exits 1 if a target is missed. Standard library only.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import shutil
@@ -22,7 +24,7 @@ import sys
 import tempfile
 import time
 
-from datasets import ROOT
+from datasets import ROOT, export_revision
 
 RUNS = 40
 
@@ -46,7 +48,13 @@ def timed(argv: list[str], stdin: bytes, env: dict) -> tuple[float, bytes]:
 
 
 def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--before", metavar="REV", help="also time the hooks of this git revision, alternating")
+    args = parser.parse_args()
     home = tempfile.mkdtemp(prefix="tec-bench-hooks-")
+    roots = {"now": ROOT}
+    if args.before:
+        roots[args.before] = export_revision(args.before, home)
     env = {**os.environ, "TEC_HOME": home, "TEC_CONFIG": os.path.join(home, "config.toml")}
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # a hook's interpreter caches bytecode like any other
     base = {"session_id": "bench", "transcript_path": os.path.join(home, "t.jsonl"), "cwd": ROOT,
@@ -63,22 +71,29 @@ def main() -> int:
     try:
         bare = [PYTHON, "-c", "pass"]
         for name, (event, payload) in cases.items():
-            argv = [PYTHON, os.path.join(ROOT, "hooks", "run.py"), event]
             stdin = json.dumps(payload).encode()
-            _, out = timed(argv, stdin, env)  # warm-up: bytecode, the routing and config caches
-            if not out.strip():
-                print(f"error: hooks/run.py {event} printed nothing for a prompt it should answer")
-                return 1
+            argvs = {label: [PYTHON, os.path.join(root, "hooks", "run.py"), event] for label, root in roots.items()}
+            for label, argv in argvs.items():
+                _, out = timed(argv, stdin, env)  # warm-up: bytecode, the routing and config caches
+                if not out.strip():
+                    print(f"error: hooks/run.py {event} ({label}) printed nothing for a prompt it should answer")
+                    return 1
             timed(bare, b"", env)
-            hook_times, bare_times = [], []
+            times: dict[str, list[float]] = {label: [] for label in [*argvs, "bare"]}
             for _ in range(RUNS):
-                hook_times.append(timed(argv, stdin, env)[0])
-                bare_times.append(timed(bare, b"", env)[0])
-            hook_s, bare_s = statistics.median(hook_times), statistics.median(bare_times)
-            ratio = hook_s / bare_s
+                for label, argv in argvs.items():
+                    times[label].append(timed(argv, stdin, env)[0])
+                times["bare"].append(timed(bare, b"", env)[0])
+            median = {label: statistics.median(values) for label, values in times.items()}
+            ratio = median["now"] / median["bare"]
             ok &= ratio <= 1.3
-            print(f"{name:<22} {hook_s * 1000:6.1f} ms  python3 -c pass {bare_s * 1000:5.1f} ms  "
-                  f"{ratio:4.2f}x  target <= 1.3x  {'ok' if ratio <= 1.3 else 'MISSED'}")
+            line = (f"{name:<22} {median['now'] * 1000:6.1f} ms  python3 -c pass {median['bare'] * 1000:5.1f} ms  "
+                    f"{ratio:4.2f}x  target <= 1.3x  {'ok' if ratio <= 1.3 else 'MISSED'}")
+            if args.before:
+                was = median[args.before]
+                line += (f"  ({args.before}: {was * 1000:.1f} ms, {was / median['bare']:.2f}x; "
+                         f"now/before {median['now'] / was:.2f})")
+            print(line)
     finally:
         shutil.rmtree(home, ignore_errors=True)
     return 0 if ok else 1

@@ -20,11 +20,10 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 
-from datasets import ROOT, SCRIPTS
+from datasets import SCRIPTS, export_revision
 
 BEFORE = "34e97af"  # the ledger issue's last commit, before the SDK code
 RUNS = 15
@@ -37,19 +36,10 @@ def timed(argv: list[str], env: dict) -> float:
     return time.perf_counter() - started
 
 
-def old_scripts(workdir: str) -> str:
-    archive = os.path.join(workdir, "before.tar")
-    with open(archive, "wb") as fh:
-        subprocess.run(["git", "archive", BEFORE, "scripts"], cwd=ROOT, stdout=fh, check=True)
-    with tarfile.open(archive) as tar:
-        tar.extractall(workdir, filter="data")
-    return os.path.join(workdir, "scripts")
-
-
 def main() -> int:
     workdir = tempfile.mkdtemp(prefix="tec-bench-imports-")
     try:
-        before = old_scripts(workdir)
+        before = os.path.join(export_revision(BEFORE, workdir), "scripts")
         home = os.path.join(workdir, "home")
         base = {**os.environ, "TEC_HOME": home, "TEC_CONFIG": os.path.join(home, "absent.toml"),
                 "CLAUDE_CONFIG_DIR": os.path.join(home, "no-claude"), "PYTHONDONTWRITEBYTECODE": ""}

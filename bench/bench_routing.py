@@ -19,12 +19,13 @@ import sys
 import calibrate
 from datasets import PROMPTS_BLIND, PROMPTS_DEV, read_jsonl, swebench_dev_path
 from stats import roc_auc, spearman
-from tec import scoring
+from tec.routing import rules as routing_rules
+from tec.routing import scoring
 
 TARGETS = {"spearman": 0.30, "auc": 0.72, "exact": 0.85, "within_one": 0.98}
 
 
-def tier_metrics(rules: scoring.Rules, prompts: list[dict]) -> dict:
+def tier_metrics(rules: routing_rules.Rules, prompts: list[dict]) -> dict:
     tiers = rules.tiers
     exact = within = 0
     for p in prompts:
@@ -57,7 +58,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="skip the cross-validation (about a minute)")
     args = ap.parse_args()
-    rules = scoring.load_rules()
+    rules = routing_rules.load_rules()
     dev = read_jsonl(PROMPTS_DEV)
     blind = read_jsonl(PROMPTS_BLIND) if os.path.exists(PROMPTS_BLIND) else []
     swe = read_jsonl(swebench_dev_path())

@@ -1,6 +1,7 @@
 """Speed targets of the router, each measured against a baseline taken in the same run.
 
-    python bench/bench_speed.py        # or: make bench
+    python bench/bench_speed.py                # or: make bench
+    python bench/bench_speed.py --before REV   # `tec route --jsonl` of git revision REV too, alternating
 
 Rows (the number printed is the absolute value; the ratio is value / baseline):
 - score one prompt in-process: median over bench/data/prompts.jsonl; baseline `json.loads`
@@ -19,6 +20,7 @@ Exits 1 if any target is missed. Standard library only. The user's config is ign
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import statistics
@@ -27,12 +29,12 @@ import sys
 import tempfile
 import time
 
-from datasets import PROMPTS_DEV, ROOT, SCRIPTS, read_jsonl, swebench_dev_path
+from datasets import PROMPTS_DEV, ROOT, SCRIPTS, export_revision, read_jsonl, swebench_dev_path
 
 sys.path.insert(0, SCRIPTS)
 os.environ["TEC_CONFIG"] = os.devnull + ".absent"  # the bundled data only, here and in children
 
-from tec import scoring
+from tec.routing import batch, scoring
 
 REPEAT = 20  # calls per prompt in-process; copies of the SWE-bench file for `tec route --jsonl`
 BIG_CHARS = 1_000_000
@@ -147,7 +149,8 @@ def bench_big(prompts: list[str]) -> dict:
                f"str.lower {fmt_time(base)}", median / base, "< 50 ms", median < 0.05)
 
 
-def bench_jsonl(tmpdir: str, env: dict) -> dict:
+def bench_jsonl(tmpdir: str, env: dict, before: tuple[str, str] | None = None) -> dict:
+    """`before`: (revision, its scripts/ directory), timed alternating with this checkout."""
     name = f"tec route --jsonl, SWE-bench dev x{REPEAT}"
     source = swebench_dev_path()
     if not os.path.isfile(source):
@@ -161,21 +164,30 @@ def bench_jsonl(tmpdir: str, env: dict) -> dict:
     count = len(lines) * REPEAT
     cmd = [*tec_command(), "route", "--jsonl", path]
     read_only = [sys.executable, "-c", "import sys; sys.stdin.read()"]
-    subprocess.run([*tec_command(), "route", "--jsonl", source], stdout=subprocess.DEVNULL, env=env)  # warm-up
-    tec_times, base_times = [], []
+    runs = {"now": (cmd, env)}
+    if before:
+        old_env = {**env, "PYTHONPATH": before[1]}
+        runs["before"] = ([sys.executable, "-m", "tec", "route", "--jsonl", path], old_env)
+    for argv, run_env in runs.values():  # warm-up
+        subprocess.run([*argv[:-1], source], stdout=subprocess.DEVNULL, env=run_env)
+    times: dict[str, list[float]] = {label: [] for label in [*runs, "base"]}
     for _ in range(JSONL_RUNS):
-        elapsed, proc = run_timed(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
-        if proc.returncode != 0:
-            sys.exit(f"error: {' '.join(cmd)} exited {proc.returncode}: {proc.stderr.decode()[-500:]}")
-        tec_times.append(elapsed)
+        for label, (argv, run_env) in runs.items():
+            elapsed, proc = run_timed(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=run_env)
+            if proc.returncode != 0:
+                sys.exit(f"error: {' '.join(argv)} exited {proc.returncode}: {proc.stderr.decode()[-500:]}")
+            times[label].append(elapsed)
         with open(path, "rb") as stdin:
             elapsed, _ = run_timed(read_only, stdin=stdin, stdout=subprocess.DEVNULL, env=env, check=True)
-        base_times.append(elapsed)
-    tec_s, base_s = statistics.median(tec_times), statistics.median(base_times)
+        times["base"].append(elapsed)
+    median = {label: statistics.median(values) for label, values in times.items()}
+    tec_s, base_s = median["now"], median["base"]
     rate, base_rate = count / tec_s, count / base_s
+    baseline = f"read-only {base_rate:,.0f}/s ({fmt_time(base_s)})"
+    if before:
+        baseline += f"; {before[0]}: {count / median['before']:,.0f}/s (now/before {median['before'] / tec_s:.2f}x)"
     return row(f"{name} ({count:,} prompts, {os.path.getsize(path) / 1e6:.1f} MB)",
-               f"{rate:,.0f} prompts/s ({fmt_time(tec_s)})",
-               f"read-only {base_rate:,.0f}/s ({fmt_time(base_s)})",
+               f"{rate:,.0f} prompts/s ({fmt_time(tec_s)})", baseline,
                tec_s / base_s, ">= 2,000 prompts/s", rate >= 2000)
 
 
@@ -212,9 +224,9 @@ import sys, time
 t0 = time.perf_counter()
 import json
 sys.path.insert(0, sys.argv[1])
-from tec import scoring
+from tec.routing import rules as routing_rules, scoring
 t1 = time.perf_counter()
-rules = scoring.load_rules()
+rules = routing_rules.load_rules()
 t2 = time.perf_counter()
 scoring.score(sys.argv[2])
 t3 = time.perf_counter()
@@ -262,14 +274,12 @@ def profile_jsonl(top: int = 12) -> None:
     """Where `tec route --jsonl` spends its time: cProfile of routing the SWE-bench file once."""
     import cProfile
 
-    from tec import cli
-
     with open(swebench_dev_path(), encoding="utf-8") as fh:
         lines = fh.read().split("\n")
-    list(cli.route_lines(lines, None, []))  # warm caches, as the CLI does before its loop
+    list(batch.route_lines(lines, None, []))  # warm caches, as the CLI does before its loop
     profiler = cProfile.Profile()
     profiler.enable()
-    records = list(cli.route_lines(lines, None, []))
+    records = list(batch.route_lines(lines, None, []))
     encode = json.JSONEncoder(separators=(",", ":")).encode
     for record in records:
         encode(record)
@@ -304,12 +314,16 @@ def print_table(rows: list[dict]) -> None:
 
 
 def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--before", metavar="REV", help="also time `tec route --jsonl` of this git revision")
+    args = parser.parse_args()
     prompts = [r["text"] for r in read_jsonl(PROMPTS_DEV)]
     print(f"python {sys.version.split()[0]} ({sys.executable}); tec: {' '.join(tec_command())}")
     rows = [bench_prompt(prompts), bench_big(prompts)]
     with tempfile.TemporaryDirectory(prefix="tec-bench-") as tmpdir:
         env = child_env(tmpdir)
-        rows.append(bench_jsonl(tmpdir, env))
+        before = (args.before, os.path.join(export_revision(args.before, tmpdir), "scripts")) if args.before else None
+        rows.append(bench_jsonl(tmpdir, env, before))
         startup, startup_ok = bench_startup(env)
         rows.append(startup)
         print()

@@ -22,7 +22,8 @@ from stats import roc_auc, spearman
 
 os.environ.setdefault("TEC_CONFIG", os.devnull + ".absent")  # the bundled data only
 
-from tec import scoring
+from tec.routing import rules as routing_rules
+from tec.routing import scoring
 
 # Requirements that must keep holding whatever the fit finds (issue #2).
 SCENARIOS = [
@@ -101,7 +102,7 @@ def _set(data, path, value):
 class Problem:
     """Features of every example, analysed once; weights are then varied cheaply."""
 
-    def __init__(self, rules: scoring.Rules, prompts: list[dict], swe: list[dict]) -> None:
+    def __init__(self, rules: routing_rules.Rules, prompts: list[dict], swe: list[dict]) -> None:
         self.rules = rules
         self.prompts = [(scoring.analyze(p["text"], p.get("context"), None, rules),
                          rules.tiers.index(p["tier"])) for p in prompts]
@@ -219,7 +220,7 @@ def cross_validate(problem: Problem, base: dict, k: int = 5) -> dict:
 
 
 def load_problem() -> tuple[Problem, dict]:
-    rules = scoring.load_rules()
+    rules = routing_rules.load_rules()
     base = copy.deepcopy(rules.data)
     return Problem(rules, read_jsonl(PROMPTS_DEV), read_jsonl(swebench_dev_path())), base
 
@@ -245,12 +246,12 @@ def main() -> None:
           f" scenario shortfall {problem.scenario_misses():.2f}")
     if args.write:
         _write_numbers(fitted)
-        print("wrote", scoring.bundled_path())
+        print("wrote", routing_rules.bundled_path())
 
 
 def _write_numbers(fitted: dict) -> None:
     """Replace only the fitted numbers in routing.json, keeping its layout."""
-    path = scoring.bundled_path()
+    path = routing_rules.bundled_path()
     with open(path, encoding="utf-8") as fh:
         data = json.load(fh)
     for p, _, _ in _param_paths(data):

@@ -19,6 +19,21 @@ PROMPTS_DEV = os.path.join(BENCH, "data", "prompts.jsonl")
 PROMPTS_BLIND = os.path.join(BENCH, "data", "prompts_blind.jsonl")
 
 
+def export_revision(rev: str, dest: str) -> str:
+    """This repository's files at git revision `rev`, extracted into `dest` (for before/after
+    runs in the same process); returns the extracted root."""
+    import subprocess
+    import tarfile
+
+    archive = os.path.join(dest, f"{rev}.tar")
+    with open(archive, "wb") as fh:
+        subprocess.run(["git", "archive", rev], cwd=ROOT, stdout=fh, check=True)
+    root = os.path.join(dest, rev)
+    with tarfile.open(archive) as tar:
+        tar.extractall(root, filter="data")
+    return root
+
+
 def swebench_dev_path() -> str:
     return os.environ.get("TEC_SWEBENCH_DEV") or os.path.join(
         ROOT, "..", "shared", "data", "swebench_verified_dev.jsonl")

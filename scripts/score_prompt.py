@@ -2,7 +2,7 @@
 """Score one prompt and print {"tier", "score"}: the smallest hook-style entry script.
 
 It reads a UserPromptSubmit payload ({"prompt": "..."}) on stdin, or takes the prompt
-from its arguments, imports only `tec.scoring` (and `tec.fastjson`), and prints one compact JSON line.
+from its arguments, imports only `tec.routing.scoring` (and `tec.fastjson`), and prints one compact JSON line.
 Like a hook it fails open: on any error it prints nothing and exits 0. It is what
 bench/bench_speed.py starts to measure a hook's process start-up cost.
 
@@ -16,7 +16,8 @@ try:
     import os
 
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    from tec import fastjson, scoring
+    from tec import fastjson
+    from tec.routing import scoring
 
     payload = sys.stdin.buffer.read().decode("utf-8") if len(sys.argv) < 2 else None
     prompt = " ".join(sys.argv[1:]) if payload is None else fastjson.loads(payload)["prompt"]

@@ -13,7 +13,9 @@ import os
 import pytest
 
 from helpers import utc_ms, write_config
-from tec import budgets, config, ledger, registry
+from tec import config, registry, vocabulary
+from tec.costs import budgets, store
+from tec.costs.entries import Entry, make_entry
 from tec.errors import ConfigError
 
 # 2026-11-25 (a Wednesday) 12:07:30 UTC: never a local midnight in any zone in use.
@@ -25,14 +27,14 @@ TTL = budgets.RESERVATION_TTL_S
 
 
 def spend_entry(usd: float, *, ts: int | None = None, source: str = "execute",
-                session: str | None = None) -> ledger.Entry:
+                session: str | None = None) -> Entry:
     """A ledger entry costing exactly `usd`: usd / $20 per 1M = usd * 50,000 Opus output tokens."""
     tokens = round(usd * 1_000_000 / OPUS_OUTPUT_PER_M)
-    return ledger.make_entry(source, "claude-opus-5-5", {"output": tokens},
+    return make_entry(source, "claude-opus-5-5", {"output": tokens},
                              ts=(NOW - 60) * 1000 if ts is None else ts, session=session)
 
 
-def reservation_count(book: ledger.Ledger) -> int:
+def reservation_count(book: store.Ledger) -> int:
     return book.db.execute("select count(*) from reservations").fetchone()[0]
 
 
@@ -45,7 +47,7 @@ def utc(tz):
 
 @pytest.fixture
 def book(utc):
-    with ledger.Ledger() as opened:
+    with store.Ledger() as opened:
         yield opened
 
 
@@ -124,7 +126,7 @@ def test_period_start_follows_the_local_clock(tz, zone, now, daily, weekly, mont
 
 def test_reserve_below_warn_at_is_ok(book):
     write_config("[budgets]\ndaily = 5.0\n")
-    ledger.append([spend_entry(1.0)])
+    store.append([spend_entry(1.0)])
     decision = budgets.reserve(book, 0.5, now=NOW)
     # (1.00 spent + 0.50) / 5.00 = 30% < 80%
     assert decision.action == "ok"
@@ -141,14 +143,14 @@ def test_reserve_below_warn_at_is_ok(book):
 
 def test_reserve_just_under_warn_at_is_ok(book):
     write_config("[budgets]\ndaily = 5.0\n")
-    ledger.append([spend_entry(3.5)])
+    store.append([spend_entry(3.5)])
     # (3.50 + 0.45) / 5.00 = 79% < 80%
     assert budgets.reserve(book, 0.45, now=NOW).action == "ok"
 
 
 def test_reserve_at_warn_at_warns_naming_budget_and_spend(book):
     write_config("[budgets]\ndaily = 5.0\naction = \"refuse\"\n")
-    ledger.append([spend_entry(3.5)])
+    store.append([spend_entry(3.5)])
     decision = budgets.reserve(book, 0.5, now=NOW)
     # (3.50 + 0.50) / 5.00 = 80% >= warn_at 0.8: a warning, and still reserved
     assert decision.action == "warn"
@@ -162,14 +164,14 @@ def test_reserve_at_warn_at_warns_naming_budget_and_spend(book):
 
 def test_custom_warn_at(book):
     write_config("[budgets]\ndaily = 10.0\nwarn_at = 0.5\n")
-    ledger.append([spend_entry(4.0)])
+    store.append([spend_entry(4.0)])
     assert budgets.reserve(book, 0.5, now=NOW).action == "ok"  # 4.50 / 10 = 45%
     assert budgets.reserve(book, 0.5, now=NOW).action == "warn"  # 4.00 + 0.50 reserved + 0.50 = 50%
 
 
 def test_exactly_100_percent_is_not_over(book):
     write_config("[budgets]\ndaily = 5.0\naction = \"refuse\"\n")
-    ledger.append([spend_entry(4.5)])
+    store.append([spend_entry(4.5)])
     decision = budgets.reserve(book, 0.5, now=NOW)  # 4.50 + 0.50 = 5.00: at the limit, not past it
     assert decision.action == "warn"
     assert decision.reservation is not None
@@ -178,7 +180,7 @@ def test_exactly_100_percent_is_not_over(book):
 @pytest.mark.parametrize("action", ["refuse", "downgrade"])
 def test_over_budget_refuse_and_downgrade_reserve_nothing(book, action):
     path = write_config(f'[budgets]\ndaily = 5.0\naction = "{action}"\n')
-    ledger.append([spend_entry(4.5)])
+    store.append([spend_entry(4.5)])
     decision = budgets.reserve(book, 1.0, now=NOW)  # 4.50 + 1.00 = 5.50 > 5.00
     assert decision.action == action
     assert not decision.allowed
@@ -196,7 +198,7 @@ def test_over_budget_refuse_and_downgrade_reserve_nothing(book, action):
 
 def test_over_budget_with_warn_still_reserves(book):
     path = write_config("[budgets]\ndaily = 5.0\n")  # action defaults to warn
-    ledger.append([spend_entry(4.5)])
+    store.append([spend_entry(4.5)])
     decision = budgets.reserve(book, 1.0, now=NOW)
     assert decision.action == "warn"
     assert decision.allowed
@@ -209,7 +211,7 @@ def test_over_budget_with_warn_still_reserves(book):
 
 def test_the_budget_that_is_over_is_named(book):
     write_config('[budgets]\ndaily = 50.0\nweekly = 6.0\naction = "refuse"\n')
-    ledger.append([spend_entry(5.5)])
+    store.append([spend_entry(5.5)])
     decision = budgets.reserve(book, 1.0, now=NOW)  # daily 6.50 / 50 fine; weekly 6.50 > 6.00
     assert decision.action == "refuse"
     assert "weekly budget" in decision.message
@@ -282,7 +284,7 @@ def test_expired_reservations_stop_counting(book):
 def test_spend_before_the_period_does_not_count(book):
     write_config('[budgets]\ndaily = 5.0\nmonthly = 100.0\naction = "refuse"\n')
     # Yesterday (2026-11-24 12:00Z) counts for the month but not for today (UTC zone).
-    ledger.append([spend_entry(4.9, ts=utc_ms(2026, 11, 24, 12)), spend_entry(0.5)])
+    store.append([spend_entry(4.9, ts=utc_ms(2026, 11, 24, 12)), spend_entry(0.5)])
     daily, monthly = budgets.status(book, now=NOW)
     assert daily.period == "daily" and daily.spent == pytest.approx(0.5)
     assert monthly.period == "monthly" and monthly.spent == pytest.approx(5.4)
@@ -293,7 +295,7 @@ def test_spend_before_the_period_does_not_count(book):
 
 def test_session_budget_counts_only_that_session(book):
     write_config('[budgets]\nsession = 1.0\naction = "refuse"\n')
-    ledger.append([spend_entry(0.9, session="a"), spend_entry(5.0, session="b"), spend_entry(3.0)])
+    store.append([spend_entry(0.9, session="a"), spend_entry(5.0, session="b"), spend_entry(3.0)])
     # No session given: the session budget does not apply at all.
     assert budgets.status(book, now=NOW) == []
     assert budgets.reserve(book, 10.0, now=NOW).action == "ok"
@@ -319,7 +321,7 @@ def test_session_budget_counts_only_that_session(book):
 
 def test_sources_restrict_what_counts(book):
     write_config('[budgets]\ndaily = 5.0\naction = "refuse"\nsources = ["execute", "edit"]\n')
-    ledger.append([spend_entry(10.0, source="claude-code"), spend_entry(1.0, source="execute"),
+    store.append([spend_entry(10.0, source="claude-code"), spend_entry(1.0, source="execute"),
                    spend_entry(0.5, source="edit"), spend_entry(7.0, source="validate")])
     [state] = budgets.status(book, now=NOW)
     assert state.spent == pytest.approx(1.5)  # execute 1.00 + edit 0.50
@@ -328,14 +330,14 @@ def test_sources_restrict_what_counts(book):
 
 def test_without_sources_everything_counts(book):
     write_config('[budgets]\ndaily = 5.0\naction = "refuse"\n')
-    ledger.append([spend_entry(4.0, source="claude-code"), spend_entry(0.5, source="execute")])
+    store.append([spend_entry(4.0, source="claude-code"), spend_entry(0.5, source="execute")])
     assert budgets.status(book, now=NOW)[0].spent == pytest.approx(4.5)
     assert budgets.reserve(book, 1.0, now=NOW).action == "refuse"
 
 
 def test_unpriced_estimate_is_allowed_with_a_warning(book):
     write_config('[budgets]\ndaily = 5.0\naction = "refuse"\n')
-    ledger.append([spend_entry(6.0)])  # already over
+    store.append([spend_entry(6.0)])  # already over
     decision = budgets.reserve(book, None, now=NOW)
     assert decision.action == "warn"
     assert decision.allowed
@@ -346,7 +348,7 @@ def test_unpriced_estimate_is_allowed_with_a_warning(book):
 
 
 def test_no_budgets_always_ok(book):
-    ledger.append([spend_entry(1000.0)])
+    store.append([spend_entry(1000.0)])
     decision = budgets.reserve(book, 50.0, now=NOW)
     assert decision.action == "ok"
     assert decision.states == []
@@ -355,7 +357,7 @@ def test_no_budgets_always_ok(book):
 
 def test_decision_and_state_json(book):
     write_config("[budgets]\ndaily = 4.0\n")
-    ledger.append([spend_entry(1.0)])
+    store.append([spend_entry(1.0)])
     decision = budgets.reserve(book, 2.0, now=NOW, label="execute")
     data = decision.to_dict()
     assert set(data) == {"action", "estimate", "message", "reservation", "budgets"}
@@ -385,12 +387,11 @@ def test_worst_case():
 
 
 def test_cheaper_tier():
-    reg = registry.load_registry()
-    assert budgets.cheaper_tier(reg, "opus") == "sonnet"
-    assert budgets.cheaper_tier(reg, "sonnet") == "haiku"
-    assert budgets.cheaper_tier(reg, "haiku") == "gemini-flash"
-    assert budgets.cheaper_tier(reg, "gemini-flash") is None
-    assert budgets.cheaper_tier(reg, "no-such-tier") is None
+    assert vocabulary.cheaper("opus") == "sonnet"
+    assert vocabulary.cheaper("sonnet") == "haiku"
+    assert vocabulary.cheaper("haiku") == "gemini-flash"
+    assert vocabulary.cheaper("gemini-flash") is None
+    assert vocabulary.cheaper("no-such-tier") is None
 
 
 # --------------------------------------------------------------------------- concurrency
@@ -403,13 +404,13 @@ def _contender(home: str, config_path: str, barrier, results, index: int) -> Non
     os.environ["TEC_HOME"] = home
     os.environ["TEC_CONFIG"] = config_path
     try:
-        with ledger.Ledger() as book:
+        with store.Ledger() as book:
             barrier.wait(timeout=30)  # start together, so the reservations race
             decision = budgets.reserve(book, 1.0, label=f"worker-{index}")
             barrier.wait(timeout=30)  # hold every reservation until all have tried
             if decision.allowed:
                 # 50,000 Opus output tokens * $20 / 1M = $1.00, the whole estimate
-                entry = ledger.make_entry("execute", "claude-opus-5-5", {"output": 50_000})
+                entry = make_entry("execute", "claude-opus-5-5", {"output": 50_000})
                 budgets.settle(book, decision.reservation, [entry])
         results.put((index, decision.action, decision.reservation))
     except BaseException as exc:  # report it to the parent rather than hang it
@@ -418,7 +419,7 @@ def _contender(home: str, config_path: str, barrier, results, index: int) -> Non
 
 def test_concurrent_reservations_never_overspend(tec_home, utc):
     path = write_config('[budgets]\ndaily = 5.0\naction = "refuse"\n')
-    with ledger.Ledger():
+    with store.Ledger():
         pass  # create the file and schema before the race
     ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
     barrier = ctx.Barrier(CONTENDERS)
@@ -440,7 +441,7 @@ def test_concurrent_reservations_never_overspend(tec_home, utc):
     assert len(refused) == CONTENDERS - 5
     assert all(reservation is not None for _, _, reservation in allowed)
     assert all(reservation is None for _, _, reservation in refused)
-    with ledger.Ledger() as book:
+    with store.Ledger() as book:
         [state] = budgets.status(book)
         assert state.spent == pytest.approx(5.0)
         assert state.spent <= 5.0 + 1e-9

@@ -13,6 +13,8 @@ import pytest
 
 from helpers import write_config
 from tec import cli
+from tec.cli import route as cli_route
+from tec.routing import batch
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCRIPTS = os.path.join(ROOT, "scripts")
@@ -251,7 +253,7 @@ def test_jsonl_from_stdin(capsys, monkeypatch):
 
 
 def test_jsonl_flushes_in_chunks(capsys, tmp_path, monkeypatch):
-    monkeypatch.setattr(cli, "FLUSH_EVERY", 2)
+    monkeypatch.setattr(cli_route, "FLUSH_EVERY", 2)
     path = tmp_path / "tasks.jsonl"
     path.write_text("".join(f'{{"id": {i}, "text": "Fix typo {i}"}}\n' for i in range(5)))
     code, out, _ = run(capsys, "route", "--jsonl", str(path))
@@ -290,7 +292,7 @@ def test_jsonl_unpriced_warning_is_printed_once(capsys, tmp_path):
 
 
 def test_examples_table(capsys):
-    examples = cli.load_examples()
+    examples = cli_route.load_examples()
     assert len(examples) >= 10
     code, out, _ = run(capsys, "route", "--examples")
     assert code == 0
@@ -309,14 +311,14 @@ def test_examples_json_lines(capsys):
     code, out, _ = run(capsys, "route", "--examples", "--json")
     assert code == 0
     rows = json_lines(out)
-    assert [r["id"] for r in rows] == [ex["id"] for ex in cli.load_examples()]
+    assert [r["id"] for r in rows] == [ex["id"] for ex in cli_route.load_examples()]
     assert all(set(r) == FIELDS | {"id"} for r in rows)
 
 
 def test_examples_include_the_seed_scenarios():
     from test_api import SEED_SCENARIOS
 
-    bundled = {ex["text"]: ex.get("context") for ex in cli.load_examples()}
+    bundled = {ex["text"]: ex.get("context") for ex in cli_route.load_examples()}
     for task, context, _ in SEED_SCENARIOS:
         assert task in bundled
         assert bundled[task] == context
@@ -408,11 +410,11 @@ def test_parallel_jsonl_matches_serial_order_and_errors(monkeypatch):
         lines.append(json.dumps({"id": i, "text": f"Fix typo number {i} in README" if i % 7 else ""}))
         if i % 13 == 0:
             lines.append("{not json")
-    serial = list(cli.route_lines(lines, None, []))
-    monkeypatch.setattr(cli, "PARALLEL_MIN_LINES", 10)
-    monkeypatch.setattr(cli.os, "cpu_count", lambda: 2)
+    serial = list(batch.route_lines(lines, None, []))
+    monkeypatch.setattr(batch, "PARALLEL_MIN_LINES", 10)
+    monkeypatch.setattr(batch.os, "cpu_count", lambda: 2)
     warnings: list[str] = []
-    parallel = list(cli.route_lines(lines, None, warnings))
+    parallel = list(batch.route_lines(lines, None, warnings))
     assert parallel == serial
     assert [r["id"] for r in parallel][:3] == [0, 2, 1]
     assert sum("error" in r for r in parallel) == 5 + 9

@@ -19,8 +19,10 @@ import time
 import pytest
 
 from helpers import utc_ms, write_config
-from tec import cli, ledger
-from tec.cli_costs import parse_when
+from tec import cli
+from tec.cli.costs import parse_when
+from tec.costs import store
+from tec.costs.entries import Entry, make_entry, now_ms
 from tec.errors import InputError
 from transcript_tree import T0, Tree, random_tree
 
@@ -117,7 +119,7 @@ def test_ingest_json_matches_the_tree_and_a_second_run_reads_nothing(capsys, tre
     assert again["files_read"] == 0
     assert again["responses"] == 0
     assert again["bytes"] == 0
-    with ledger.Ledger() as book:
+    with store.Ledger() as book:
         assert book.count() == tree.responses
 
 
@@ -370,9 +372,9 @@ def test_parse_when_rejects(text):
 # --------------------------------------------------------------------------- budget
 
 
-def opus_entry(usd: float, **fields) -> ledger.Entry:
+def opus_entry(usd: float, **fields) -> Entry:
     # usd / ($20 per 1M Opus output tokens) = usd * 50,000 tokens
-    return ledger.make_entry("execute", "claude-opus-5-5", {"output": round(usd * 50_000)}, **fields)
+    return make_entry("execute", "claude-opus-5-5", {"output": round(usd * 50_000)}, **fields)
 
 
 def test_budget_without_budgets(capsys):
@@ -386,7 +388,7 @@ def test_budget_without_budgets(capsys):
 
 def test_budget_with_budgets(capsys):
     path = write_config('[budgets]\ndaily = 1.0\nweekly = 10.0\nmonthly = 0.5\naction = "refuse"\n')
-    ledger.append([opus_entry(0.9, ts=ledger.now_ms())])  # $0.90 now
+    store.append([opus_entry(0.9, ts=now_ms())])  # $0.90 now
     code, out, err = run(capsys, "costs", "budget")
     assert code == 0, err
     lines = out.splitlines()
@@ -411,7 +413,7 @@ def test_budget_with_budgets(capsys):
 
 def test_budget_for_a_session(capsys):
     write_config("[budgets]\nsession = 2.0\n")
-    ledger.append([opus_entry(0.5, session="s1"), opus_entry(1.0, session="s2")])
+    store.append([opus_entry(0.5, session="s1"), opus_entry(1.0, session="s2")])
     assert run(capsys, "costs", "budget")[1].startswith("no budgets set")  # no session given
     data = run_json(capsys, "costs", "budget", "--json", "--session", "s1")
     [state] = data["budgets"]
@@ -436,7 +438,7 @@ def test_budget_with_a_bad_config(capsys):
 def test_recost_after_a_price_change(capsys):
     day = utc_ms(2026, 11, 20, 12)
     haiku = {"input": 10_000, "output": 2000}
-    ledger.append([ledger.make_entry("execute", "claude-haiku-5-5", haiku, ts=day + i) for i in range(3)]
+    store.append([make_entry("execute", "claude-haiku-5-5", haiku, ts=day + i) for i in range(3)]
                   + [opus_entry(1.0, ts=day + 3)])
     before = [json.loads(line) for line in run(capsys, "costs", "export")[1].splitlines()]
     # Haiku at $0.10 / $0.50: 10000*0.10 + 2000*0.50 = 1000 + 1000 = 2000 millionths -> $0.002
@@ -456,7 +458,7 @@ def test_recost_after_a_price_change(capsys):
 
 
 def test_recost_with_a_new_baseline(capsys):
-    ledger.append([ledger.make_entry("execute", "claude-haiku-5-5", {"input": 10_000, "output": 2000},
+    store.append([make_entry("execute", "claude-haiku-5-5", {"input": 10_000, "output": 2000},
                                      ts=utc_ms(2026, 11, 20))])
     code, out, _err = run(capsys, "costs", "recost", "--baseline", "sonnet")
     assert code == 0
@@ -504,7 +506,7 @@ def test_export_prints_documented_json_lines_without_prompts(capsys, small_tree)
 
 
 def test_export_since_and_until(capsys):
-    ledger.append([opus_entry(0.1, ts=utc_ms(2026, 11, day, 12)) for day in (20, 21, 22, 23)])
+    store.append([opus_entry(0.1, ts=utc_ms(2026, 11, day, 12)) for day in (20, 21, 22, 23)])
     out = run(capsys, "costs", "export", "--since", "2026-11-21", "--until", "2026-11-22")[1]
     times = [json.loads(line)["time"] for line in out.splitlines()]
     assert times == ["2026-11-21T12:00:00.000Z", "2026-11-22T12:00:00.000Z"]

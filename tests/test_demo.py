@@ -7,8 +7,8 @@ import os
 import subprocess
 import sys
 
-from tec import ledger, transcripts
-from tec.demo import EXAMPLES
+from tec.cli.demo import EXAMPLES
+from tec.costs import ingest, store, transcripts
 
 SCRIPTS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "scripts")
 
@@ -16,8 +16,8 @@ SCRIPTS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 def test_the_bundled_tree_ingests_to_its_recorded_totals():
     with open(os.path.join(EXAMPLES, "expected.json")) as fh:
         expected = json.load(fh)
-    with ledger.Ledger() as book:
-        stats = transcripts.ingest(transcripts.transcript_files([EXAMPLES]), book)
+    with store.Ledger() as book:
+        stats = ingest.ingest(transcripts.transcript_files([EXAMPLES]), book)
         rows = book.db.execute("select model, sum(input), sum(output), sum(cache_write_5m + cache_write_1h), "
                                "sum(cache_read) from entries group by model").fetchall()
     assert stats.responses == expected["responses"]
@@ -28,7 +28,7 @@ def test_the_bundled_tree_ingests_to_its_recorded_totals():
 def test_demo_walks_every_step_and_says_what_it_skipped():
     env = {k: v for k, v in os.environ.items() if k not in ("GEMINI_API_KEY", "GOOGLE_API_KEY")}
     env["PYTHONPATH"] = SCRIPTS
-    proc = subprocess.run([sys.executable, "-m", "tec.demo"], capture_output=True, text=True, env=env, timeout=120)
+    proc = subprocess.run([sys.executable, "-m", "tec.cli.demo"], capture_output=True, text=True, env=env, timeout=120)
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
     for step in ("== 1. Routing", "== 2. Hooks", "== 3. Costs", "== 4. A real trivial edit"):

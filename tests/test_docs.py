@@ -11,8 +11,15 @@ import sys
 
 import pytest
 
-from tec import budgets, defaults, docs, edits, hooks, ledger, registry, scoring, syntax, validation
+from tec import config, registry, vocabulary
+from tec.cli import docs
+from tec.costs import budgets
+from tec.costs.entries import COLUMNS, DEFAULT_BASELINE
 from tec.errors import TecError
+from tec.routing import recommend, scoring
+from tec.routing import rules as routing_rules
+from tec.run import blocks as edits
+from tec.run import secrets, syntax, validation
 
 ROOT = docs.ROOT
 SKILL = os.path.join(ROOT, "SKILL.md")
@@ -156,10 +163,10 @@ def test_every_page_is_small_enough_for_a_reference(pages):
 
 def test_routing_page_quotes_the_data(pages):
     page = pages["references/routing.md"]
-    with open(scoring.bundled_path()) as fh:
+    with open(routing_rules.bundled_path()) as fh:
         data = json.load(fh)
     reg = registry.bundled_registry()
-    for tier, threshold in zip(data["tiers"], data["thresholds"]):
+    for tier, threshold in zip(vocabulary.tiers(), data["thresholds"]):
         assert f"`{tier}` |" in page and f"{threshold}" in page
         assert f"`{reg.model_for_tier(tier)}`" in page
     for pattern in data["factors"]["nature"]["patterns"]:
@@ -171,8 +178,6 @@ def test_routing_page_quotes_the_data(pages):
 
 
 def test_scenarios_are_the_router_s_answers(pages):
-    from tec import router
-
     rules, reg = docs.bundled_rules(), registry.bundled_registry()
     rows = {row[0]: row for header, rows in tables(pages["references/routing.md"]) if header[0] == "task"
             for row in rows}
@@ -180,7 +185,7 @@ def test_scenarios_are_the_router_s_answers(pages):
         examples = [json.loads(line) for line in fh if line.strip()]
     assert len(rows) == len(examples)
     for example in examples:
-        rec = router.route(example["text"], example.get("context"), None, rules, reg).to_dict()
+        rec = recommend.route(example["text"], example.get("context"), None, rules, reg).to_dict()
         row = rows[example["text"]]
         assert float(row[2]) == rec["complexity_score"] and row[3] == f"`{rec['model']}`"
         assert float(row[4]) == rec["estimated_cost"]["usd"]
@@ -205,9 +210,9 @@ def test_every_price_in_a_reference_is_the_registry_s(pages):
             checked.setdefault(model + (" (long context)" if above else ""), set()).add(kind)
     # the dated table lists every model, with every price kind, and each long-context tier
     for model, entry in reg.models.items():
-        assert checked.get(model) == set(registry.PRICE_KINDS), f"{model} is missing from the price table"
+        assert checked.get(model) == set(vocabulary.PRICE_KINDS), f"{model} is missing from the price table"
         if entry.get("long_context"):
-            assert checked.get(model + " (long context)") == set(registry.PRICE_KINDS)
+            assert checked.get(model + " (long context)") == set(vocabulary.PRICE_KINDS)
     assert reg.date in pages["references/costs-and-budgets.md"]
 
 
@@ -218,15 +223,15 @@ def test_no_dollar_amounts_outside_the_price_tables(pages):
 
 def test_execution_page_quotes_the_data(pages):
     page = pages["references/execution-and-edits.md"]
-    data = defaults.bundled()
+    data = {name: config.defaults(name) for name in ("execution", "edit", "validate")}
     for key, value in {**data["execution"], **data["edit"]}.items():
         assert f"| `{key}` | `{json.dumps(value)}` |" in page, key
     for kind in data["execution"]["escalate_on"]:
         assert f"| `{kind}` |" in page
     assert edits.EDIT_FORMAT in page
-    for pattern in (*edits.SECRET_NAME_PATTERNS, *edits.SECRET_NAME_EXCEPTIONS):
+    for pattern in (*secrets.SECRET_NAME_PATTERNS, *secrets.SECRET_NAME_EXCEPTIONS):
         assert f"`{pattern}`" in page
-    for directory in edits.SECRET_DIRS:
+    for directory in secrets.SECRET_DIRS:
         assert f"`{directory}/`" in page
     for code in ("0", "1", "2", "3"):
         assert f"\n| {code} |" in page
@@ -239,17 +244,17 @@ def test_validation_page_quotes_the_data(pages):
         assert f"| `{field}` |" in page
     for ext in syntax.LANGUAGES:
         assert f"`{ext}`" in page
-    assert f"`{defaults.bundled()['validate']['model']}`" in page
+    assert f"`{config.defaults('validate')['model']}`" in page
 
 
 def test_costs_page_quotes_the_data(pages):
     page = pages["references/costs-and-budgets.md"]
-    for column in ledger._COLUMNS:
+    for column in COLUMNS:
         assert f"| `{column}` |" in page
-    for name in (*budgets.PERIODS, *budgets.ACTIONS):
+    for name in (*budgets.PERIODS, *config.table()["budgets"]["action"]["allowed"]):
         assert f"`{name}`" in page
-    assert f"default {budgets.DEFAULT_WARN_AT}" in page
-    assert f"default `{ledger.DEFAULT_BASELINE}`" in page
+    assert f"default {config.defaults('budgets')['warn_at']}" in page
+    assert f"default `{DEFAULT_BASELINE}`" in page
     assert "tec.costs/1" in page
 
 
@@ -258,16 +263,16 @@ def test_configuration_page_has_every_table_and_default(pages):
     for table in ("routing", "tiers", 'prices."MODEL_ID"', "ledger", "budgets", "execution", "edit", "validate",
                   "hooks"):
         assert f"`[{table}]`" in page, table
-    data = defaults.bundled()
+    data = {name: config.defaults(name) for name in ("execution", "edit", "validate")}
     for table in ("execution", "edit", "validate"):
         for key, value in data[table].items():
             assert f"| `[{table}]` | `{key}` | `{json.dumps(value)}` |" in page, (table, key)
-    for key, value in hooks.DEFAULTS.items():
+    for key, value in config.defaults("hooks").items():
         assert f"{key} = {json.dumps(value)}" in page
     for tier, model in registry.bundled_registry().tiers.items():
         assert f'{tier} = "{model}"' in page
-    assert f'baseline = "{ledger.DEFAULT_BASELINE}"' in page
-    assert f"warn_at = {budgets.DEFAULT_WARN_AT}" in page
+    assert f'baseline = "{DEFAULT_BASELINE}"' in page
+    assert f"warn_at = {config.defaults('budgets')['warn_at']}" in page
 
 
 # --------------------------------------------------------------------------- SKILL.md

@@ -10,9 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tec import edits
-from tec.edits import Block, EditError
 from tec.errors import InputError, TecError
+from tec.run import blocks as edits
+from tec.run import region, secrets
+from tec.run.blocks import Block, EditError
 
 # Built in two parts so this test file does not itself look like it holds a key.
 KEY_HEADER = "-----BEGIN " + "OPENSSH PRIVATE KEY-----"
@@ -27,7 +28,7 @@ def root(tmp_path):
 
 def refusal(path, root, **kwargs) -> InputError:
     with pytest.raises(InputError) as caught:
-        edits.check_target(str(path), str(root), **kwargs)
+        secrets.check_target(str(path), str(root), **kwargs)
     return caught.value
 
 
@@ -36,7 +37,7 @@ def refusal(path, root, **kwargs) -> InputError:
 
 def test_plain_text_file_is_accepted_and_resolved(root):
     (root / "app.py").write_text("x = 1\n", encoding="utf-8")
-    assert edits.check_target(str(root / "sub" / ".." / "app.py"), str(root)) == os.path.realpath(root / "app.py")
+    assert secrets.check_target(str(root / "sub" / ".." / "app.py"), str(root)) == os.path.realpath(root / "app.py")
 
 
 def test_file_outside_root_is_refused_even_with_force(root, tmp_path):
@@ -66,7 +67,7 @@ def test_symlink_escaping_root_is_refused(root, tmp_path):
 def test_symlink_inside_root_returns_the_real_path(root):
     (root / "real.py").write_text("x = 1\n", encoding="utf-8")
     (root / "alias.py").symlink_to(root / "real.py")
-    assert edits.check_target(str(root / "alias.py"), str(root)) == os.path.realpath(root / "real.py")
+    assert secrets.check_target(str(root / "alias.py"), str(root)) == os.path.realpath(root / "real.py")
 
 
 def test_missing_file_is_refused(root):
@@ -91,7 +92,7 @@ def test_unreadable_file_is_refused(root, monkeypatch):
     def denied(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(edits, "open", denied, raising=False)  # chmod 000 does not stop root
+    monkeypatch.setattr(secrets, "open", denied, raising=False)  # chmod 000 does not stop root
     error = refusal(root / "locked.py", root)
     assert error.message.endswith("locked.py cannot be read: Permission denied") and "permissions" in error.hint
 
@@ -104,7 +105,7 @@ def test_nul_byte_means_binary(root):
 
 def test_nul_byte_after_the_first_8kb_is_not_sniffed_but_still_text(root):
     (root / "late.txt").write_bytes(b"a" * 9000 + b"\0")
-    assert edits.check_target(str(root / "late.txt"), str(root)).endswith("late.txt")
+    assert secrets.check_target(str(root / "late.txt"), str(root)).endswith("late.txt")
 
 
 def test_non_utf8_is_refused(root):
@@ -119,7 +120,7 @@ def test_file_over_max_bytes_is_refused_and_not_forceable(root):
     assert error.message.endswith("big.txt is 101 bytes, over the 100-byte limit for tec edit")
     assert "smaller file" in error.hint and "[edit]" in error.hint and "max_bytes" in error.hint
     assert "--force" not in error.hint
-    assert edits.check_target(str(root / "big.txt"), str(root), max_bytes=101)
+    assert secrets.check_target(str(root / "big.txt"), str(root), max_bytes=101)
 
 
 @pytest.mark.parametrize("name", [
@@ -132,7 +133,7 @@ def test_secret_names_are_refused_unless_forced(root, name):
     error = refusal(root / name, root)
     assert "looks like a secret: its name matches" in error.message
     assert "--force" in error.hint
-    assert edits.check_target(str(root / name), str(root), force=True) == os.path.realpath(root / name)
+    assert secrets.check_target(str(root / name), str(root), force=True) == os.path.realpath(root / name)
 
 
 @pytest.mark.parametrize("directory", [".ssh", ".aws"])
@@ -147,7 +148,7 @@ def test_private_key_content_is_refused_whatever_the_name(root):
     (root / "notes.md").write_text(f"# setup\n{KEY_HEADER}\nabc\n", encoding="utf-8")
     error = refusal(root / "notes.md", root)
     assert "it contains a private key" in error.message
-    assert edits.check_target(str(root / "notes.md"), str(root), force=True)
+    assert secrets.check_target(str(root / "notes.md"), str(root), force=True)
 
 
 def test_link_named_like_a_secret_is_refused(root):
@@ -164,16 +165,17 @@ def test_link_to_a_secret_is_refused(root):
 
 @pytest.mark.parametrize("name", ["id_rsa.pub", "id_utils.py", "environment.py", "keys.py", "README.md"])
 def test_ordinary_names_are_not_secrets(name):
-    assert edits.looks_secret(name, b"x = 1\n") is None
+    assert secrets.looks_secret(name, b"x = 1\n") is None
 
 
 def test_looks_secret_reasons():
-    assert edits.looks_secret("deploy/.env.production", b"") == "its name matches '.env.*'"
-    assert edits.looks_secret("home/.aws/config", b"") == "it is under .aws/"
-    assert edits.looks_secret("k.txt", ("-----BEGIN " + "RSA PRIVATE KEY-----").encode()) == "it contains a private key"
-    assert edits.looks_secret("k.asc", ("-----BEGIN " + "PGP PRIVATE KEY BLOCK-----").encode())
-    assert edits.looks_secret("k.txt", ("-----BEGIN " + "PUBLIC KEY-----").encode()) is None
-    assert all(isinstance(p, str) for p in edits.SECRET_NAME_PATTERNS)
+    assert secrets.looks_secret("deploy/.env.production", b"") == "its name matches '.env.*'"
+    assert secrets.looks_secret("home/.aws/config", b"") == "it is under .aws/"
+    assert (secrets.looks_secret("k.txt", ("-----BEGIN " + "RSA PRIVATE KEY-----").encode())
+            == "it contains a private key")
+    assert secrets.looks_secret("k.asc", ("-----BEGIN " + "PGP PRIVATE KEY BLOCK-----").encode())
+    assert secrets.looks_secret("k.txt", ("-----BEGIN " + "PUBLIC KEY-----").encode()) is None
+    assert all(isinstance(p, str) for p in secrets.SECRET_NAME_PATTERNS)
 
 
 # --- select_region --------------------------------------------------------------------------
@@ -196,12 +198,12 @@ def window_text(text: str, span: tuple[int, int]) -> str:
 
 def test_whole_file_when_it_fits():
     text = "a\nb\nc"
-    assert edits.select_region(text, "change b", max_chars=len(text)) == (0, 3)
+    assert region.select_region(text, "change b", max_chars=len(text)) == (0, 3)
 
 
 def test_region_contains_the_unique_identifier_in_a_large_file():
     text = big_file(special=3777)
-    start, end = edits.select_region(text, "In reconcile_ledger_totals, compute the value with Decimal", 4000)
+    start, end = region.select_region(text, "In reconcile_ledger_totals, compute the value with Decimal", 4000)
     assert start <= 3777 < end
     assert len(window_text(text, (start, end))) <= 4000
     assert 3777 - start >= 10 and end - 3777 >= 10  # grown both ways, not pinned to an edge
@@ -211,33 +213,33 @@ def test_region_prefers_quoted_string():
     lines = [f"log('step {i} done')\n" for i in range(3000)]
     lines[1234] = "log('ledger sealed')\n"
     text = "".join(lines)
-    start, end = edits.select_region(text, "change the message 'ledger sealed' to say closed", 500)
+    start, end = region.select_region(text, "change the message 'ledger sealed' to say closed", 500)
     assert start <= 1234 < end
 
 
 @pytest.mark.parametrize("max_chars", [60, 61, 500, 2_000, 9_999])
 def test_region_never_exceeds_max_chars(max_chars):
     text = big_file(special=2500)
-    span = edits.select_region(text, "reconcile_ledger_totals", max_chars)
+    span = region.select_region(text, "reconcile_ledger_totals", max_chars)
     assert 0 < len(window_text(text, span)) <= max_chars
     assert span[0] <= 2500 < span[1]
 
 
 def test_region_falls_back_to_the_top_without_matches():
     text = big_file()
-    start, end = edits.select_region(text, "zzz qqq", 1000)
+    start, end = region.select_region(text, "zzz qqq", 1000)
     assert start == 0 and end > 1
     assert len(window_text(text, (start, end))) <= 1000
 
 
 def test_region_is_deterministic():
     text = big_file(special=100)
-    assert len({edits.select_region(text, "rename reconcile_ledger_totals", 3000) for _ in range(3)}) == 1
+    assert len({region.select_region(text, "rename reconcile_ledger_totals", 3000) for _ in range(3)}) == 1
 
 
 def test_no_line_fits_is_an_input_error():
     with pytest.raises(InputError) as caught:
-        edits.select_region("x" * 50 + "\n" + "y" * 50, "x", 20)
+        region.select_region("x" * 50 + "\n" + "y" * 50, "x", 20)
     assert "20 characters" in caught.value.message and "max_chars" in caught.value.hint
 
 

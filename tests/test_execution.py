@@ -25,8 +25,10 @@ from fakes import (
     loopback_env,
 )
 from helpers import write_config
-from tec import clients, execution, ledger, validation
+from tec.costs import store
+from tec.costs.entries import Entry, prompt_hash
 from tec.errors import ConfigError, InputError
+from tec.run import clients, edit, execute, validation
 
 KEY_A = "sk-ant-test-SECRETKEY-0123456789"
 KEY_G = "gemini-test-SECRETKEY-9876543210"
@@ -42,8 +44,8 @@ def fakes(monkeypatch):
         yield claude, gemini
 
 
-def entries() -> list[ledger.Entry]:
-    with ledger.Ledger() as book:
+def entries() -> list[Entry]:
+    with store.Ledger() as book:
         return list(book.entries())
 
 
@@ -53,7 +55,7 @@ def entries() -> list[ledger.Entry]:
 def test_flash_call_is_priced_from_the_returned_usage(fakes):
     _claude, gemini = fakes
     gemini.queue(gemini_text("def f(): pass", prompt_tokens=1200, output_tokens=40, thoughts=10))
-    out = execution.execute("gemini-flash", "write a stub f", 64).to_dict()
+    out = execute.execute("gemini-flash", "write a stub f", 64).to_dict()
     assert out["success"] and out["output"] == "def f(): pass"
     assert out["model"] == "gemini-flash" and out["model_id"] == "gemini-2.5-flash-lite"
     assert out["tokens"] == {"input": 1200, "output": 40, "cache_read": 0, "cache_write": 0, "thinking": 10}
@@ -66,13 +68,13 @@ def test_flash_call_is_priced_from_the_returned_usage(fakes):
     assert "result only" in json.dumps(request.body["systemInstruction"])
     (entry,) = entries()
     assert entry.source == "execute" and entry.status == "ok" and entry.cost == pytest.approx(0.00014)
-    assert entry.prompt is None and entry.prompt_hash == ledger.prompt_hash("write a stub f")
+    assert entry.prompt is None and entry.prompt_hash == prompt_hash("write a stub f")
 
 
 def test_claude_call_records_cache_tokens(fakes):
     claude, _ = fakes
     claude.queue(anthropic_text("done", input_tokens=100, output_tokens=20, cache_read=1000, cache_write=400))
-    out = execution.execute("haiku", "rename x", 100).to_dict()
+    out = execute.execute("haiku", "rename x", 100).to_dict()
     assert out["success"] and out["model_id"] == "claude-haiku-5-5"
     assert out["tokens"] == {"input": 100, "output": 20, "cache_read": 1000, "cache_write": 400, "thinking": 0}
     # haiku 5.5: 100×0.10 + 20×0.50 + 1000×0.01 + 400×0.125 = 10 + 10 + 10 + 50 = 80 per 1M
@@ -94,7 +96,7 @@ def test_claude_call_records_cache_tokens(fakes):
 def test_gemini_faults_are_classified_and_never_a_success(fakes, reply, kind):
     _, gemini = fakes
     gemini.default = reply
-    out = execution.execute("gemini-flash", "a task").to_dict()
+    out = execute.execute("gemini-flash", "a task").to_dict()
     assert not out["success"] and out["output"] is None
     assert out["attempts"][0]["error_kind"] == kind and out["error"]
     ok_entries = [e for e in entries() if e.status == "ok"]
@@ -117,7 +119,7 @@ def test_gemini_faults_are_classified_and_never_a_success(fakes, reply, kind):
 def test_claude_faults_are_classified(fakes, reply, kind):
     claude, _ = fakes
     claude.default = reply
-    out = execution.execute("sonnet", "a task").to_dict()
+    out = execute.execute("sonnet", "a task").to_dict()
     assert not out["success"] and out["attempts"][0]["error_kind"] == kind
     assert all(e.status != "ok" for e in entries())
 
@@ -125,7 +127,7 @@ def test_claude_faults_are_classified(fakes, reply, kind):
 def test_retry_after_is_obeyed_then_the_call_succeeds(fakes):
     claude, _ = fakes
     claude.queue(anthropic_error(429, headers={"retry-after-ms": "5"}), anthropic_text("ok"))
-    out = execution.execute("haiku", "t").to_dict()
+    out = execute.execute("haiku", "t").to_dict()
     assert out["success"] and len(claude.requests) == 2 and len(out["attempts"]) == 1
 
 
@@ -133,9 +135,9 @@ def test_a_timeout_and_a_refused_connection(fakes, monkeypatch):
     _claude, gemini = fakes
     write_config("[execution]\nretries = 0\ntimeout_s = 0.3\n")
     gemini.default = Reply(200, gemini_text("late"), delay=2.0)
-    assert execution.execute("gemini-flash", "t").to_dict()["attempts"][0]["error_kind"] == "timeout"
+    assert execute.execute("gemini-flash", "t").to_dict()["attempts"][0]["error_kind"] == "timeout"
     monkeypatch.setenv("ANTHROPIC_BASE_URL", free_port_refused())
-    assert execution.execute("haiku", "t").to_dict()["attempts"][0]["error_kind"] == "connection"
+    assert execute.execute("haiku", "t").to_dict()["attempts"][0]["error_kind"] == "connection"
 
 
 def test_escalation_moves_up_one_tier_per_failure_and_lists_every_attempt(fakes):
@@ -144,7 +146,7 @@ def test_escalation_moves_up_one_tier_per_failure_and_lists_every_attempt(fakes)
     gemini.default = gemini_blocked(prompt_tokens=50)
     claude.queue(anthropic_error(529), anthropic_text("the answer", input_tokens=60, output_tokens=6,
                                                       model="claude-sonnet-5-5"))
-    out = execution.execute("gemini-flash", "t", escalate=True).to_dict()
+    out = execute.execute("gemini-flash", "t", escalate=True).to_dict()
     assert out["success"] and out["output"] == "the answer"
     assert [a["model"] for a in out["attempts"]] == ["gemini-flash", "haiku", "sonnet"]
     assert [a["error_kind"] for a in out["attempts"]] == ["blocked", "overloaded", None]
@@ -158,14 +160,14 @@ def test_escalation_stops_at_the_configured_top_tier(fakes):
     write_config(FAST + 'top_tier = "haiku"\n')
     gemini.default = gemini_error(500)
     claude.default = anthropic_error(500)
-    out = execution.execute("gemini-flash", "t", escalate=True).to_dict()
+    out = execute.execute("gemini-flash", "t", escalate=True).to_dict()
     assert [a["model"] for a in out["attempts"]] == ["gemini-flash", "haiku"] and not out["success"]
 
 
 def test_no_escalation_on_errors_another_tier_cannot_fix(fakes):
     claude, gemini = fakes
     gemini.default = gemini_error(400)
-    out = execution.execute("gemini-flash", "t", escalate=True).to_dict()
+    out = execute.execute("gemini-flash", "t", escalate=True).to_dict()
     assert len(out["attempts"]) == 1 and out["attempts"][0]["error_kind"] == "bad_request"
     assert claude.requests == []
 
@@ -179,7 +181,7 @@ def test_a_rejecting_validation_gate_escalates(fakes):
         def __init__(self, passed):
             self.passed, self.issues, self.error = passed, ([] if passed else ["it is wrong"]), None
 
-    out = execution.execute("gemini-flash", "t", escalate=True,
+    out = execute.execute("gemini-flash", "t", escalate=True,
                             judge=lambda task, output: Verdict(output == "right answer")).to_dict()
     assert out["success"] and out["output"] == "right answer"
     assert out["attempts"][0]["error_kind"] == "rejected" and out["attempts"][0]["issues"] == ["it is wrong"]
@@ -188,7 +190,7 @@ def test_a_rejecting_validation_gate_escalates(fakes):
 def test_budget_refusal_stops_before_the_call(fakes):
     claude, _gemini = fakes
     write_config(FAST + "[budgets]\ndaily = 0.000001\naction = \"refuse\"\n")
-    out = execution.execute("opus", "t", 1000).to_dict()
+    out = execute.execute("opus", "t", 1000).to_dict()
     assert not out["success"] and out["attempts"][0]["error_kind"] == "budget"
     assert "daily budget" in out["error"] and claude.requests == []
 
@@ -198,7 +200,7 @@ def test_budget_downgrade_picks_a_cheaper_tier(fakes):
     # opus worst case: ~20 input + 1000 output tokens ≈ $0.02; haiku ≈ $0.0005
     write_config(FAST + "[budgets]\ndaily = 0.005\naction = \"downgrade\"\n")
     claude.queue(anthropic_text("cheap answer"))
-    out = execution.execute("opus", "t", 1000).to_dict()
+    out = execute.execute("opus", "t", 1000).to_dict()
     assert out["success"] and out["model"] in ("haiku", "gemini-flash")
     assert any("daily budget" in w for w in out["warnings"])
 
@@ -206,17 +208,17 @@ def test_budget_downgrade_picks_a_cheaper_tier(fakes):
 def test_missing_key_is_a_one_line_error_naming_the_variable(fakes, monkeypatch):
     monkeypatch.delenv("GEMINI_API_KEY")
     with pytest.raises(ConfigError, match="GEMINI_API_KEY or GOOGLE_API_KEY is not set"):
-        execution.execute("gemini-flash", "t")
+        execute.execute("gemini-flash", "t")
     monkeypatch.delenv("ANTHROPIC_API_KEY")
     with pytest.raises(ConfigError, match="ANTHROPIC_API_KEY is not set"):
-        execution.execute("haiku", "t")
+        execute.execute("haiku", "t")
 
 
 def test_bad_arguments(fakes):
     with pytest.raises(InputError, match="prompt is empty"):
-        execution.execute("haiku", "  ")
+        execute.execute("haiku", "  ")
     with pytest.raises(InputError, match="max_tokens"):
-        execution.execute("haiku", "t", -5)
+        execute.execute("haiku", "t", -5)
 
 
 def test_batch_keeps_input_order_and_survives_failures(fakes):
@@ -230,7 +232,7 @@ def test_batch_keeps_input_order_and_survives_failures(fakes):
 
     gemini.default = answer
     items = [{"id": i, "prompt": f"task {i}"} for i in range(8)] + [{"id": "bad", "prompt": ""}]
-    results = execution.execute_batch(items, concurrency=4)
+    results = execute.execute_batch(items, concurrency=4)
     assert [r["id"] for r in results] == [*range(8), "bad"]
     assert [r["success"] for r in results] == [True, True, True, False, True, True, True, True, False]
     assert results[5]["output"] == "TASK 5" and "prompt is empty" in results[8]["error"]
@@ -320,7 +322,7 @@ def project(tmp_path, monkeypatch):
 def test_edit_shows_a_diff_and_changes_nothing_without_apply(fakes, project):
     _, gemini = fakes
     gemini.queue(gemini_text(f"Here you go:\n```\n{BLOCK}```\n"))
-    out = execution.edit_file(str(project / "app.py"), "say hi instead of hello").to_dict()
+    out = edit.edit_file(str(project / "app.py"), "say hi instead of hello").to_dict()
     assert out["success"] and not out["applied"] and out["backup"] is None
     assert "-    return 'hello ' + name\n+    return 'hi ' + name\n" in out["diff"]
     assert (project / "app.py").read_text() == SOURCE
@@ -334,7 +336,7 @@ def test_edit_shows_a_diff_and_changes_nothing_without_apply(fakes, project):
 def test_edit_apply_writes_and_keeps_a_backup(fakes, project):
     _, gemini = fakes
     gemini.queue(gemini_text(BLOCK))
-    out = execution.edit_file(str(project / "app.py"), "say hi", apply=True).to_dict()
+    out = edit.edit_file(str(project / "app.py"), "say hi", apply=True).to_dict()
     assert out["applied"] and (project / "app.py").read_text() == SOURCE.replace("hello", "hi")
     with open(out["backup"]) as fh:
         assert fh.read() == SOURCE
@@ -344,7 +346,7 @@ def test_edit_retries_once_with_the_problem_then_escalates_to_haiku(fakes, proje
     claude, gemini = fakes
     gemini.default = gemini_text("<<<<<<< SEARCH\nnot in the file\n=======\nx\n>>>>>>> REPLACE\n")
     claude.queue(anthropic_text(BLOCK))
-    out = execution.edit_file(str(project / "app.py"), "say hi", apply=True).to_dict()
+    out = edit.edit_file(str(project / "app.py"), "say hi", apply=True).to_dict()
     assert out["success"] and [a["model"] for a in out["attempts"]] == ["gemini-flash", "gemini-flash", "haiku"]
     second = gemini.requests[1].body["contents"][0]["parts"][0]["text"]
     assert "could not be used" in second and "SEARCH not found" in second
@@ -356,7 +358,7 @@ def test_an_edit_that_breaks_the_syntax_is_never_written(fakes, project):
     broken = "<<<<<<< SEARCH\n    return 'hello ' + name\n=======\n    return 'hello ' + (name\n>>>>>>> REPLACE\n"
     gemini.default = gemini_text(broken)
     claude.default = anthropic_text(broken)
-    out = execution.edit_file(str(project / "app.py"), "say hi", apply=True).to_dict()
+    out = edit.edit_file(str(project / "app.py"), "say hi", apply=True).to_dict()
     assert not out["success"] and "no longer parses as python" in out["error"]
     assert len(out["attempts"]) == 3 and not out["applied"]
     assert (project / "app.py").read_text() == SOURCE
@@ -367,11 +369,11 @@ def test_secret_and_outside_files_are_never_sent(fakes, project, tmp_path):
     claude, gemini = fakes
     (project / ".env").write_text("TOKEN=abc\n")
     with pytest.raises(InputError, match="secret") as info:
-        execution.edit_file(str(project / ".env"), "change the token")
+        edit.edit_file(str(project / ".env"), "change the token")
     assert "--force" in info.value.hint
     (tmp_path / "outside.py").write_text("x = 1\n")
     with pytest.raises(InputError, match="outside"):
-        execution.edit_file(str(tmp_path / "outside.py"), "set x to 2")
+        edit.edit_file(str(tmp_path / "outside.py"), "set x to 2")
     assert gemini.requests == [] and claude.requests == []
 
 

@@ -15,7 +15,9 @@ from hypothesis import strategies as st
 
 import transcript_tree as tt
 from helpers import write_config
-from tec import config, hooks, ledger
+from tec import config, vocabulary
+from tec.claude import hooks, state
+from tec.costs import reports, store
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EVENTS = ("UserPromptSubmit", "PreToolUse", "PostToolUse", "SessionStart", "Stop", "SubagentStop")
@@ -24,6 +26,8 @@ TRIVIAL = "Fix the typo in README.md: 'recieve' should be 'receive'"
 MEDIUM = "Add a retry with exponential backoff to the HTTP client and write tests for it"
 ARCHITECTURE = ("Design the architecture for migrating our monolith's authentication, billing and data layers to "
                 "event-driven microservices with zero downtime and a rollback plan")
+
+AGENT_MODELS = sorted({vocabulary.agent_model(tier) for tier in vocabulary.tiers()})
 
 
 def run(event: str, payload) -> tuple[int, str]:
@@ -45,7 +49,7 @@ def agent_call(prompt: str, **extra) -> dict:
 
 
 def spool_lines() -> list[dict]:
-    path = os.path.join(os.environ["TEC_HOME"], hooks.SPOOL)
+    path = os.path.join(os.environ["TEC_HOME"], "routing.jsonl")
     with open(path, encoding="utf-8") as fh:
         return [json.loads(line) for line in fh]
 
@@ -74,7 +78,7 @@ def test_silent_for_chit_chat_commands_and_notifications(prompt):
 
 def test_silent_when_the_main_model_is_already_the_recommended_tier():
     write_config("")
-    path = config.session_model_path("s-haiku")
+    path = config.session_file("s-haiku")
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "w") as fh:
         fh.write("claude-haiku-5-5")
@@ -82,7 +86,7 @@ def test_silent_when_the_main_model_is_already_the_recommended_tier():
 
 
 def test_quiet_levels_and_the_budget_warning():
-    hooks.config.write_atomic(os.path.join(os.environ["TEC_HOME"], hooks.BUDGET_STATUS),
+    config.write_atomic(os.path.join(os.environ["TEC_HOME"], state.BUDGET_STATUS),
                               json.dumps({"warning": "daily budget: $4.10 of $5.00 spent (82%)", "over": False}))
     context = context_of(run("UserPromptSubmit", {"prompt": MEDIUM})[1])
     assert "daily budget: $4.10 of $5.00 spent (82%)" in context and "scores" in context
@@ -132,7 +136,7 @@ def test_strict_lowers_a_model_two_tiers_too_high():
 
 def test_strict_applies_a_budget_downgrade():
     write_config('[hooks]\nmode = "strict"\n')
-    hooks.config.write_atomic(os.path.join(os.environ["TEC_HOME"], hooks.BUDGET_STATUS),
+    config.write_atomic(os.path.join(os.environ["TEC_HOME"], state.BUDGET_STATUS),
                               json.dumps({"warning": "x", "over": True, "downgrade": True}))
     output = json.loads(run("PreToolUse", agent_call(ARCHITECTURE))[1])["hookSpecificOutput"]
     assert output["updatedInput"]["model"] == "sonnet"
@@ -165,28 +169,27 @@ def test_session_start_and_post_tool_use_and_stop_fold_everything_into_the_ledge
     main.response("claude-haiku-5-5", {"input_tokens": 1000, "output_tokens": 100})
     main.write()
     run("Stop", {"session_id": "sess-9", "transcript_path": main.path, "stop_hook_active": False})
-    with ledger.Ledger() as book:
+    with store.Ledger() as book:
         (entry,) = list(book.entries())
         routing = book.db.execute("select event, action, model, resolved_model from routing order by ts").fetchall()
     # the baseline is the session's main model: sonnet 5.5, 1000 × $2 + 100 × $10 per 1M
     assert entry.baseline_model == "claude-sonnet-5-5" and entry.baseline_cost == pytest.approx(0.003)
     assert routing == [("pre", "set", "haiku", None), ("post", None, None, "claude-haiku-5-5")]
-    from tec import reports
 
-    with ledger.Ledger() as book:
+    with store.Ledger() as book:
         report = reports.build(book, by="tier")
     assert report["routing"] == {"subagent_calls": 1, "actions": {"set": {"haiku": 1}},
                                  "resolved_tiers": {"haiku": 1}}
     assert "subagents routed by the hook: 1 (set haiku 1); ran on: haiku 1" in reports.format_table(report)
     run("Stop", {"session_id": "sess-9", "transcript_path": main.path})  # nothing new: nothing doubled
-    with ledger.Ledger() as book:
+    with store.Ledger() as book:
         assert book.count() == 1 and book.db.execute("select count(*) from routing").fetchone()[0] == 2
 
 
 def test_a_corrupt_config_or_unwritable_home_degrades_to_silence(tmp_path, monkeypatch):
     write_config("[hooks\nmode = ")
     assert run("UserPromptSubmit", {"prompt": MEDIUM}) == (0, "")
-    with open(os.path.join(os.environ["TEC_HOME"], hooks.ERROR_LOG)) as fh:
+    with open(os.path.join(os.environ["TEC_HOME"], state.ERROR_LOG)) as fh:
         assert "UserPromptSubmit ConfigError" in fh.read()
     blocker = tmp_path / "a-file"
     blocker.write_text("not a directory")
@@ -227,7 +230,7 @@ payloads = st.one_of(
         "tool_name": st.sampled_from(["Agent", "Task", "TaskCreate", "Bash", ""]),
         "tool_input": st.one_of(st.none(), st.text(max_size=20), st.fixed_dictionaries(
             {"prompt": st.one_of(st.text(max_size=300), st.none()), "description": st.text(max_size=30)},
-            optional={"model": st.one_of(st.sampled_from(list(hooks.ALIASES)), st.text(max_size=10)),
+            optional={"model": st.one_of(st.sampled_from(AGENT_MODELS), st.text(max_size=10)),
                       "subagent_type": st.text(max_size=20)})),
         "tool_response": st.one_of(st.none(), st.dictionaries(st.text(max_size=12), st.text(max_size=20))),
         "transcript_path": st.one_of(st.text(max_size=60), st.none()),
@@ -283,6 +286,6 @@ def test_the_stop_entry_point_returns_at_once_and_a_detached_process_ingests(tec
     while time.monotonic() < deadline and count == 0:
         time.sleep(0.1)
         if os.path.exists(tec_home / "ledger.sqlite3"):
-            with ledger.Ledger(str(tec_home / "ledger.sqlite3")) as book:
+            with store.Ledger(str(tec_home / "ledger.sqlite3")) as book:
                 count = book.count()
     assert count == 1

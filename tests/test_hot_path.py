@@ -4,7 +4,9 @@ import os
 import subprocess
 import sys
 
-from tec import config, scoring
+from tec import config
+from tec.routing import rules as routing_rules
+from tec.routing import scoring
 
 SCRIPTS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "scripts")
 HEAVY = ("re", "json", "enum", "collections", "tomllib", "jinja2", "anthropic", "google")
@@ -20,7 +22,8 @@ def _modules_after(code: str, env_extra: dict) -> set[str]:
 def test_scoring_a_prompt_imports_no_heavy_module(tec_home):
     (tec_home / "config.toml").write_text('[routing]\ndefault_tier = "sonnet"\n')
     env = {"TEC_HOME": str(tec_home), "TEC_CONFIG": str(tec_home / "config.toml")}
-    code = "from tec import fastjson, scoring; fastjson.loads('{\"prompt\": \"x\"}'); scoring.score('fix typo')"
+    code = ("from tec import fastjson; from tec.routing import scoring; "
+            "fastjson.loads('{\"prompt\": \"x\"}'); scoring.score('fix typo')")
     _modules_after(code, env)  # the first run parses TOML and fills the caches
     loaded = _modules_after(code, env)
     assert not [m for m in HEAVY if m in loaded], sorted(m for m in HEAVY if m in loaded)
@@ -39,12 +42,12 @@ def test_config_cache_follows_the_file(tec_home):
 def test_corrupt_caches_are_rebuilt(tec_home):
     (tec_home / "config.toml").write_text('[routing]\ndefault_tier = "sonnet"\n')
     config.load_config()
-    scoring.load_rules()
+    routing_rules.load_rules()
     for name in (".config-cache.json", ".routing-cache.marshal"):
         (tec_home / name).write_bytes(b"\x00garbage")
     config._cache.clear()
-    scoring._rules_cache.clear()
-    assert scoring.load_rules().default_tier == "sonnet"
+    routing_rules._rules_cache.clear()
+    assert routing_rules.load_rules().default_tier == "sonnet"
     assert scoring.score("hi there").tier == "sonnet"
 
 
@@ -53,7 +56,7 @@ def test_unwritable_home_still_scores(tmp_path, monkeypatch):
     blocker.write_text("a file where the data directory should be")
     monkeypatch.setenv("TEC_HOME", str(blocker))
     monkeypatch.setenv("TEC_CONFIG", str(tmp_path / "absent.toml"))
-    scoring._rules_cache.clear()
+    routing_rules._rules_cache.clear()
     assert scoring.score("Fix typo in variable name").tier == "gemini-flash"
     assert blocker.read_text() == "a file where the data directory should be"
 
@@ -71,7 +74,7 @@ def test_cli_commands_that_call_no_model_load_no_sdk(tec_home):
         assert not [m for m in SDKS if m in loaded], (argv, sorted(m for m in SDKS if m in loaded))
 
 
-HOOK_HEAVY = (*HEAVY, "sqlite3", "subprocess", "tec.ledger", "tec.registry", "tec.clients", *SDKS)
+HOOK_HEAVY = (*HEAVY, "sqlite3", "subprocess", "tec.costs.store", "tec.registry", "tec.run.clients", *SDKS)
 
 
 def test_the_prompt_and_subagent_hooks_import_nothing_heavy(tec_home):
@@ -84,7 +87,7 @@ def test_the_prompt_and_subagent_hooks_import_nothing_heavy(tec_home):
                        "tool_input": {"prompt": "Fix the typo teh in README.md", "description": "d"}},
     }
     for event, payload in payloads.items():
-        code = (f"import io; from tec import hooks; out = io.StringIO(); "
+        code = (f"import io; from tec.claude import hooks; out = io.StringIO(); "
                 f"hooks.main({event!r}, None, stdin=io.StringIO({json_text(payload)!r}), stdout=out); "
                 "assert out.getvalue()")
         _modules_after(code, env)  # fills the caches

@@ -8,7 +8,8 @@ import os
 import pytest
 
 from helpers import write_config
-from tec import cli, doctor, install
+from tec import cli
+from tec.claude import doctor, install
 from tec.errors import ConfigError, TecError
 
 

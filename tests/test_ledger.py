@@ -15,7 +15,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from helpers import write_config
-from tec import ledger
+from tec import config, registry
+from tec.costs import reports, store
+from tec.costs.entries import PROMPT_HASH_CHARS, make_entry
+from tec.costs.store import migrations, schema
 from tec.errors import ConfigError, InputError, TecError
 
 WORKERS = 8
@@ -24,7 +27,7 @@ PER_WORKER = 2000
 
 
 def test_entry_is_priced_with_the_table_date_and_baseline():
-    entry = ledger.make_entry("execute", "haiku", {"input": 1000, "output": 200}, session="s1", project="/p")
+    entry = make_entry("execute", "haiku", {"input": 1000, "output": 200}, session="s1", project="/p")
     # claude-haiku-5-5: 1000 × $0.10/M + 200 × $0.50/M = $0.0001 + $0.0001
     assert entry.model == "claude-haiku-5-5" and entry.tier == "haiku"
     assert entry.cost == pytest.approx(0.0002)
@@ -38,37 +41,37 @@ def test_entry_is_priced_with_the_table_date_and_baseline():
 def test_cache_and_thinking_tokens_are_priced_by_kind():
     tokens = {"input": 10, "output": 20, "cache_write_5m": 1000, "cache_write_1h": 500, "cache_read": 4000,
               "thinking": 30}
-    entry = ledger.make_entry("execute", "claude-sonnet-5-5", tokens)
+    entry = make_entry("execute", "claude-sonnet-5-5", tokens)
     # 10×2 + (20+30)×10 + 1000×2.5 + 500×4 + 4000×0.1 = 20 + 500 + 2500 + 2000 + 400 = 5420 per 1M
     assert entry.cost == pytest.approx(0.00542)
     assert entry.to_dict()["tokens"]["cache_write"] == 1500
 
 
 def test_unknown_model_is_unpriced_never_zero():
-    entry = ledger.make_entry("execute", "gpt-9-turbo", {"input": 100, "output": 100})
+    entry = make_entry("execute", "gpt-9-turbo", {"input": 100, "output": 100})
     assert entry.cost is None and entry.savings is None
     assert entry.baseline_cost == pytest.approx(100 * 4 / 1e6 + 100 * 20 / 1e6)
-    ledger.append([entry])
-    with ledger.Ledger() as book:
+    store.append([entry])
+    with store.Ledger() as book:
         (stored,) = list(book.entries())
     assert stored.cost is None
 
 
 def test_prompt_text_is_hashed_not_stored_unless_opted_in():
-    entry = ledger.make_entry("execute", "haiku", {}, prompt="refactor the secret module")
-    assert entry.prompt is None and len(entry.prompt_hash) == ledger.PROMPT_HASH_CHARS
+    entry = make_entry("execute", "haiku", {}, prompt="refactor the secret module")
+    assert entry.prompt is None and len(entry.prompt_hash) == PROMPT_HASH_CHARS
     assert "prompt" not in entry.to_dict()
-    ledger.append([entry])
-    with open(ledger.ledger_path(), "rb") as fh:
+    store.append([entry])
+    with open(store.ledger_path(), "rb") as fh:
         assert b"secret module" not in fh.read()
     write_config("[ledger]\nstore_prompts = true\n")
-    kept = ledger.make_entry("execute", "haiku", {}, prompt="refactor the secret module")
+    kept = make_entry("execute", "haiku", {}, prompt="refactor the secret module")
     assert kept.prompt == "refactor the secret module" and kept.prompt_hash == entry.prompt_hash
 
 
 def test_configured_baseline_is_used():
     write_config('[ledger]\nbaseline = "sonnet"\n')
-    entry = ledger.make_entry("execute", "haiku", {"output": 1000})
+    entry = make_entry("execute", "haiku", {"output": 1000})
     assert entry.baseline_model == "claude-sonnet-5-5"
     assert entry.baseline_cost == pytest.approx(1000 * 10 / 1e6)
 
@@ -81,28 +84,28 @@ def test_configured_baseline_is_used():
 def test_bad_entries_are_refused(kwargs, message):
     source, model = kwargs.pop("source"), kwargs.pop("model")
     with pytest.raises(InputError, match=message):
-        ledger.make_entry(source, model, {}, **kwargs)
+        make_entry(source, model, {}, **kwargs)
 
 
 def test_bad_token_counts_are_refused():
     with pytest.raises(InputError, match="token count"):
-        ledger.make_entry("execute", "haiku", {"input": -1})
+        make_entry("execute", "haiku", {"input": -1})
     with pytest.raises(InputError, match="unknown token kind"):
-        ledger.make_entry("execute", "haiku", {"inputs": 1})
+        make_entry("execute", "haiku", {"inputs": 1})
 
 
 def test_keyed_entries_keep_the_largest_usage():
-    small = ledger.make_entry("claude-code", "claude-opus-5-5", {"input": 10, "output": 1}, request="m:r")
-    large = ledger.make_entry("claude-code", "claude-opus-5-5", {"input": 10, "output": 500}, request="m:r")
-    ledger.append([small])
-    ledger.append([large, small])
-    with ledger.Ledger() as book:
+    small = make_entry("claude-code", "claude-opus-5-5", {"input": 10, "output": 1}, request="m:r")
+    large = make_entry("claude-code", "claude-opus-5-5", {"input": 10, "output": 500}, request="m:r")
+    store.append([small])
+    store.append([large, small])
+    with store.Ledger() as book:
         rows = list(book.entries())
     assert len(rows) == 1 and rows[0].output == 500
 
 
 def test_export_dict_has_the_documented_keys():
-    entry = ledger.make_entry("edit", "gemini-flash", {"input": 5}, session="s", project="/p", ts=1_764_000_000_123)
+    entry = make_entry("edit", "gemini-flash", {"input": 5}, session="s", project="/p", ts=1_764_000_000_123)
     data = entry.to_dict()
     assert set(data) == {"v", "time", "source", "session", "project", "model", "tier", "tokens", "cost", "prices",
                          "baseline_model", "baseline_cost", "savings", "status", "prompt_hash", "request"}
@@ -111,8 +114,8 @@ def test_export_dict_has_the_documented_keys():
 
 
 def test_entries_filter_by_time():
-    ledger.append([ledger.make_entry("execute", "haiku", {"input": i}, ts=1000 * i) for i in range(10)])
-    with ledger.Ledger() as book:
+    store.append([make_entry("execute", "haiku", {"input": i}, ts=1000 * i) for i in range(10)])
+    with store.Ledger() as book:
         assert [e.input for e in book.entries(since=3000, until=6000)] == [3, 4, 5]
         assert book.count() == 10
 
@@ -121,13 +124,12 @@ def test_entries_filter_by_time():
 
 
 def _append_many(worker: int) -> None:
-    from tec import registry
 
-    reg, settings = registry.load_registry(), ledger.costs_settings()
+    reg, settings = registry.load_registry(), config.settings("ledger")
     for j in range(PER_WORKER):
-        entry = ledger.make_entry("execute", "haiku", {"input": j, "output": worker}, session=f"w{worker}",
+        entry = make_entry("execute", "haiku", {"input": j, "output": worker}, session=f"w{worker}",
                                   reg=reg, settings=settings)
-        ledger.append([entry])
+        store.append([entry])
 
 
 def test_eight_processes_lose_and_tear_nothing():
@@ -138,7 +140,7 @@ def test_eight_processes_lose_and_tear_nothing():
     for p in procs:
         p.join(120)
     assert [p.exitcode for p in procs] == [0] * WORKERS
-    with ledger.Ledger() as book:
+    with store.Ledger() as book:
         rows = book.db.execute("select session, input, output, cost from entries").fetchall()
         assert book.db.execute("pragma integrity_check").fetchone()[0] == "ok"
     assert len(rows) == WORKERS * PER_WORKER
@@ -152,10 +154,11 @@ def test_eight_processes_lose_and_tear_nothing():
 WRITER = """
 import sys
 sys.path.insert(0, {scripts!r})
-from tec import ledger
+from tec.costs import store
+from tec.costs.entries import make_entry
 i = 0
 while True:
-    ledger.append([ledger.make_entry("execute", "haiku", {{"input": i}})])
+    store.append([make_entry("execute", "haiku", {{"input": i}})])
     print(i, flush=True)
     i += 1
 """
@@ -172,13 +175,13 @@ def test_a_killed_writer_leaves_only_whole_entries(tmp_path):
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     assert acknowledged >= 200
-    with ledger.Ledger() as book:
+    with store.Ledger() as book:
         assert book.db.execute("pragma integrity_check").fetchone()[0] == "ok"
         inputs = [e.input for e in book.entries()]
     # every acknowledged append is there, in order, at most one more landed after the last print
     assert inputs[: acknowledged + 1] == list(range(acknowledged + 1))
     assert len(inputs) in (acknowledged + 1, acknowledged + 2)
-    ledger.append([ledger.make_entry("execute", "haiku", {"input": -0})])  # still writable
+    store.append([make_entry("execute", "haiku", {"input": -0})])  # still writable
 
 
 # --------------------------------------------------------------------------- re-costing
@@ -186,10 +189,10 @@ def test_a_killed_writer_leaves_only_whole_entries(tmp_path):
 
 def test_recost_applies_new_prices_and_records_the_date():
     # 50k tokens: below Haiku 5.5's 100k long-context threshold
-    ledger.append([ledger.make_entry("execute", "haiku", {"input": 50_000}),
-                   ledger.make_entry("execute", "mystery-model", {"input": 50_000})])
+    store.append([make_entry("execute", "haiku", {"input": 50_000}),
+                   make_entry("execute", "mystery-model", {"input": 50_000})])
     write_config('[prices."claude-haiku-5-5"]\ninput = 0.30\n[prices."mystery-model"]\ninput = 1.0\noutput = 2.0\n')
-    with ledger.Ledger() as book:
+    with store.Ledger() as book:
         result = book.recost()
         costs = {e.model: e.cost for e in book.entries()}
     assert result == {"entries": 2, "changed": 2, "unpriced": 0, "prices": "2026-11-25"}
@@ -198,8 +201,8 @@ def test_recost_applies_new_prices_and_records_the_date():
 
 
 def test_recost_can_change_the_baseline():
-    ledger.append([ledger.make_entry("execute", "haiku", {"output": 10_000})])
-    with ledger.Ledger() as book:
+    store.append([make_entry("execute", "haiku", {"output": 10_000})])
+    with store.Ledger() as book:
         book.recost(baseline="sonnet")
         (entry,) = list(book.entries())
     # 10k output: $0.10 on Sonnet 5.5 ($10/M), $0.005 on Haiku 5.5 ($0.50/M)
@@ -215,7 +218,7 @@ def test_a_file_that_is_not_a_ledger_is_reported(tmp_path, monkeypatch):
     bad.write_text("these are my notes, not a database\n" * 100)
     monkeypatch.setenv("TEC_LEDGER", str(bad))
     with pytest.raises(ConfigError, match="not a usable ledger") as info:
-        ledger.Ledger()
+        store.Ledger()
     assert "move the file aside" in info.value.hint
     assert bad.read_text().startswith("these are my notes")  # left untouched
 
@@ -223,24 +226,24 @@ def test_a_file_that_is_not_a_ledger_is_reported(tmp_path, monkeypatch):
 def test_a_newer_schema_is_refused(tmp_path, monkeypatch):
     path = tmp_path / "future.sqlite3"
     db = sqlite3.connect(path)
-    db.execute(f"pragma user_version = {ledger.SCHEMA_VERSION + 1}")
+    db.execute(f"pragma user_version = {len(migrations.MIGRATIONS) + 1}")
     db.close()
     monkeypatch.setenv("TEC_LEDGER", str(path))
     with pytest.raises(ConfigError, match="newer than this tec"):
-        ledger.Ledger()
+        store.Ledger()
 
 
 def test_a_directory_in_the_way_is_a_clear_error(tmp_path, monkeypatch):
     (tmp_path / "ledger.sqlite3").mkdir()
     monkeypatch.setenv("TEC_LEDGER", str(tmp_path / "ledger.sqlite3"))
     with pytest.raises(TecError, match="ledger"):
-        ledger.Ledger()
+        store.Ledger()
 
 
 # --------------------------------------------------------------------------- the rollup
 
 
-def _rollup_matches_entries(book: ledger.Ledger) -> None:
+def _rollup_matches_entries(book: store.Ledger) -> None:
     keys = "ts / 900000, source, coalesce(session, ''), coalesce(project, ''), model, coalesce(tier, '')"
     raw = book.db.execute(
         f"select {keys}, count(*), sum(cost is null), round(sum(coalesce(cost, 0)), 6), "
@@ -257,10 +260,10 @@ def _rollup_matches_entries(book: ledger.Ledger) -> None:
 def test_the_rollup_always_matches_the_entries(ops):
     """Inserts, keep-largest upserts and a re-cost leave the rollup equal to the entries."""
     path = os.path.join(os.environ["TEC_HOME"], f"rollup-{abs(hash(tuple(ops)))}.sqlite3")
-    with ledger.Ledger(path) as book:
+    with store.Ledger(path) as book:
         for key, model, tokens, ts in ops:
             request = f"m{key}:r{key}" if key < 3 else None
-            book.append([ledger.make_entry("claude-code", model, {"input": tokens}, ts=ts, request=request,
+            book.append([make_entry("claude-code", model, {"input": tokens}, ts=ts, request=request,
                                            session=f"s{key % 2}" if key else None)])
         _rollup_matches_entries(book)
         write_config('[prices."odd-model"]\ninput = 1.0\noutput = 1.0\n')
@@ -279,12 +282,11 @@ DAY_MS = 86_400_000
        since=st.one_of(st.none(), st.integers(0, 10 * DAY_MS)), span=st.one_of(st.none(), st.integers(1, 4 * DAY_MS)))
 def test_reports_over_any_period_match_a_direct_count(stamps, since, span):
     """Periods that cut 15-minute buckets read the cut ends from the entries, the rest from the rollup."""
-    from tec import reports
 
     until = None if span is None else (since or 0) + span
     path = os.path.join(os.environ["TEC_HOME"], f"period-{abs(hash((tuple(stamps), since, span)))}.sqlite3")
-    with ledger.Ledger(path) as book:
-        book.append([ledger.make_entry("execute", "haiku", {"input": 1000}, ts=ts) for ts in stamps])
+    with store.Ledger(path) as book:
+        book.append([make_entry("execute", "haiku", {"input": 1000}, ts=ts) for ts in stamps])
         inside = [ts for ts in stamps if (since is None or ts >= since) and (until is None or ts < until)]
         for by in ("day", "model"):
             report = reports.build(book, by=by, since=since, until=until)
@@ -295,12 +297,12 @@ def test_reports_over_any_period_match_a_direct_count(stamps, since, span):
 
 def test_a_v1_ledger_is_migrated_without_double_counting(tmp_path):
     path = str(tmp_path / "v1.sqlite3")
-    with ledger.Ledger(path) as book:  # make it look like v1: rows reached the rollup by trigger
-        book.append([ledger.make_entry("execute", "haiku", {"input": 100}, ts=1000)])
-        book.db.execute(f"create trigger rollup_insert after insert on entries begin {ledger._ADD_NEW} end")
+    with store.Ledger(path) as book:  # make it look like v1: rows reached the rollup by trigger
+        book.append([make_entry("execute", "haiku", {"input": 100}, ts=1000)])
+        book.db.execute(f"create trigger rollup_insert after insert on entries begin {schema.ADD_NEW} end")
         book.db.execute("pragma user_version = 1")
-    with ledger.Ledger(path) as book:
-        assert book.db.execute("pragma user_version").fetchone()[0] == ledger.SCHEMA_VERSION
-        book.append([ledger.make_entry("execute", "haiku", {"input": 50}, ts=2000)])
+    with store.Ledger(path) as book:
+        assert book.db.execute("pragma user_version").fetchone()[0] == len(migrations.MIGRATIONS)
+        book.append([make_entry("execute", "haiku", {"input": 50}, ts=2000)])
         assert book.db.execute("select sum(calls), sum(input) from rollup").fetchone() == (2, 150)
         _rollup_matches_entries(book)

@@ -9,9 +9,11 @@ import shutil
 import pytest
 
 from helpers import write_config
-from tec import registry
+from tec import vocabulary
+from tec.cli.pricing import format_pricing
 from tec.errors import ConfigError, InputError
-from tec.registry import format_pricing, import_litellm, load_registry
+from tec.litellm import import_litellm
+from tec.registry import load_registry
 
 SAMPLE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "litellm_sample.json")
 
@@ -47,7 +49,7 @@ def test_bundled_table_is_complete_and_consistent():
     reg = load_registry()
     assert reg.overlay is None
     for mid, entry in reg.models.items():
-        for kind in registry.PRICE_KINDS:
+        for kind in vocabulary.PRICE_KINDS:
             assert entry[kind] >= 0, (mid, kind)
         assert entry["status"] in ("current", "legacy", "deprecated", "retired"), mid
         assert entry["provider"] in ("anthropic", "google"), mid

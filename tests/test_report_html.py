@@ -1,7 +1,7 @@
 """The HTML cost report: the SVG charts, the rendered page, and the page in headless Chromium.
 
-Expected values come from the report itself, formatted with `reports.usd` and
-`reports.compact`, never typed in. The browser tests need `/usr/bin/chromium`
+Expected values come from the report itself, formatted with `vocabulary.format_usd` and
+`units.compact`, never typed in. The browser tests need `/usr/bin/chromium`
 (Debian package `chromium`); without it they skip, except under CI, where they fail.
 """
 
@@ -22,7 +22,9 @@ from html.parser import HTMLParser
 
 import pytest
 
-from tec import charts, ledger, reports
+from tec import units, vocabulary
+from tec.costs import charts, reports, store
+from tec.costs.entries import Entry, make_entry
 
 SVG = "{http://www.w3.org/2000/svg}"
 CHROMIUM_TIMEOUT_S = 90
@@ -39,9 +41,9 @@ def noon(day: int) -> int:
 
 
 def entries(project: str = "web") -> list:
-    def entry(day: int, model: str, inp: int, out: int, cache_read: int = 0, session: str = "s1") -> ledger.Entry:
+    def entry(day: int, model: str, inp: int, out: int, cache_read: int = 0, session: str = "s1") -> Entry:
         tokens = {"input": inp, "output": out, "cache_read": cache_read}
-        return ledger.make_entry("execute", model, tokens, ts=noon(day), session=session, project=project)
+        return make_entry("execute", model, tokens, ts=noon(day), session=session, project=project)
 
     return [
         entry(2, "opus", 40_000, 6_000, 120_000),
@@ -55,7 +57,7 @@ def entries(project: str = "web") -> list:
 
 
 def build(by: str = "day", project: str = "web", **window) -> dict:
-    with ledger.Ledger() as book:
+    with store.Ledger() as book:
         book.append(entries(project))
         return reports.build(book, by=by, series=True, **window)
 
@@ -197,7 +199,7 @@ def test_one_day():
     line = svg_root(charts.savings_line(series))
     points = [c for c in line.iter(f"{SVG}circle") if c.get("class") == "point"]
     assert len(points) == 1 and "2026-01-02" in points[0].find(f"{SVG}title").text
-    assert reports.usd(0.12) in points[0].find(f"{SVG}title").text
+    assert vocabulary.format_usd(0.12) in points[0].find(f"{SVG}title").text
 
 
 def test_all_zeros_divide_by_nothing():
@@ -227,7 +229,7 @@ def test_segments_stack_proportionally(report):
         for s in mine:
             assert s["h"] / height[day["day"]] == pytest.approx(day["by_tier"][s["tier"]] / totals[day["day"]],
                                                                 abs=1e-3)
-            assert reports.usd(day["by_tier"][s["tier"]]) in s["title"] and day["day"] in s["title"]
+            assert vocabulary.format_usd(day["by_tier"][s["tier"]]) in s["title"] and day["day"] in s["title"]
         for upper, lower in zip(mine, mine[1:]):  # no gaps, no overlaps
             assert upper["y"] + upper["h"] == pytest.approx(lower["y"], abs=0.02)
         bottoms.add(round(mine[-1]["y"] + mine[-1]["h"], 1))
@@ -242,14 +244,14 @@ def test_tiers_in_fixed_order_one_colour_each():
     segs = segments(root)
     for day in ("d1", "d2"):
         bottom_up = [s["tier"] for s in sorted((s for s in segs if s["day"] == day), key=lambda s: -s["y"])]
-        assert bottom_up == [t for t in charts.TIERS if t in bottom_up]
+        assert bottom_up == [t for t in charts.known_tiers() if t in bottom_up]
     fills = {}
     for s in segs:
         fills.setdefault(s["tier"], set()).add(s["fill"])
     assert all(len(f) == 1 for f in fills.values())
     assert len({next(iter(f)) for f in fills.values()}) == len(fills)
     legend = [t.text for t in labels(root, "legend")]
-    assert legend == [t for t in charts.TIERS if t in fills]
+    assert legend == [t for t in charts.known_tiers() if t in fills]
 
 
 def test_text_is_escaped():
@@ -304,12 +306,12 @@ def test_page_headline_figures_and_table(report):
     page = Page(reports.render_html(report))
     total = report["total"]
     assert total["unpriced_calls"] == 1 and total["savings"] > 0  # the data exercises what follows
-    assert page.text["total-cost"] == reports.usd(total["cost"]) + "*"
-    assert page.text["total-savings"].startswith(reports.usd(total["savings"]))
+    assert page.text["total-cost"] == vocabulary.format_usd(total["cost"]) + "*"
+    assert page.text["total-savings"].startswith(vocabulary.format_usd(total["savings"]))
     assert f"{total['savings_pct']:.1f}%" in page.text["total-savings"]
     assert page.text["total-calls"].startswith(f"{total['calls']:,}")
-    assert reports.usd(total["baseline_cost"]) in page.text["total-baseline"]
-    assert page.text["total-tokens"].startswith(reports.compact(sum(total["tokens"].values())))
+    assert vocabulary.format_usd(total["baseline_cost"]) in page.text["total-baseline"]
+    assert page.text["total-tokens"].startswith(units.compact(sum(total["tokens"].values())))
     assert page.rows("tbody") == [expected_cells(row["key"], row) for row in report["rows"]]
     assert page.rows("tfoot") == [expected_cells("total", total)]
     assert page.rows("thead")[0][0] == report["by"] and len(page.rows("thead")[0]) == 9
@@ -337,22 +339,22 @@ def test_page_period_and_generated_time(report):
 
 
 def test_page_without_unpriced_models_has_no_note():
-    with ledger.Ledger() as book:
+    with store.Ledger() as book:
         book.append([e for e in entries() if e.model != UNPRICED_MODEL])
         report = reports.build(book, by="day", series=True)
     page = Page(reports.render_html(report))
     assert "unpriced" not in page.text
-    assert page.text["total-cost"] == reports.usd(report["total"]["cost"])
+    assert page.text["total-cost"] == vocabulary.format_usd(report["total"]["cost"])
 
 
 def test_empty_ledger_page():
-    with ledger.Ledger() as book:
+    with store.Ledger() as book:
         report = reports.build(book, by="day", series=True)
     page = Page(reports.render_html(report))
     assert charts.NO_DATA in page.text["spend-chart"] and charts.NO_DATA in page.text["savings-chart"]
     assert page.rows("tfoot") == []
     assert [len(row) for row in page.rows("tbody")] == [1]  # one cell saying there is nothing
-    assert page.text["total-cost"] == reports.usd(report["total"]["cost"])
+    assert page.text["total-cost"] == vocabulary.format_usd(report["total"]["cost"])
 
 
 def test_page_escapes_keys():
@@ -439,8 +441,8 @@ def test_page_in_chromium(tmp_path, report):
     assert run.requests == []
     dom = Page(run.stdout)
     total = report["total"]
-    assert dom.text["total-cost"] == reports.usd(total["cost"]) + ("*" if total["unpriced_calls"] else "")
-    assert dom.text["total-savings"].startswith(reports.usd(total["savings"]))
+    assert dom.text["total-cost"] == vocabulary.format_usd(total["cost"]) + ("*" if total["unpriced_calls"] else "")
+    assert dom.text["total-savings"].startswith(vocabulary.format_usd(total["savings"]))
     assert dom.text["total-calls"].startswith(f"{total['calls']:,}")
     assert dom.rows("tbody") == [expected_cells(row["key"], row) for row in report["rows"]]
     segs = [a for a in dom.inside("rect", "#spend-chart", "svg") if a.get("class") == "seg"]

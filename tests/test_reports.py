@@ -12,7 +12,9 @@ from __future__ import annotations
 import pytest
 
 from helpers import utc_ms
-from tec import ledger, reports, transcripts
+from tec import units, vocabulary
+from tec.costs import ingest, reports, store, transcripts
+from tec.costs.entries import Entry, make_entry
 from tec.errors import InputError
 from transcript_tree import Tree
 
@@ -30,7 +32,7 @@ BAR_CHARS = set("█▏▎▍▌▋▊▉")
 
 @pytest.fixture
 def book(tz):
-    with ledger.Ledger() as opened:
+    with store.Ledger() as opened:
         yield opened
 
 
@@ -64,11 +66,11 @@ HAND = {
 TIERS = {"e1": "haiku", "e2": "sonnet", "e3": "opus", "e4": "(none)", "e5": "haiku"}
 
 
-def add(book: ledger.Ledger, names=SPECS) -> None:
+def add(book: store.Ledger, names=SPECS) -> None:
     entries = []
     for name in names:
         model, when, source, session, project, tokens = SPECS[name]
-        entries.append(ledger.make_entry(source, model, tokens, ts=utc_ms(*when), session=session,
+        entries.append(make_entry(source, model, tokens, ts=utc_ms(*when), session=session,
                                          project=project))
     book.append(entries)
 
@@ -200,7 +202,7 @@ def test_build_groups_and_totals(book, by):
     assert total["unpriced_calls"] == sum(row["unpriced_calls"] for row in rows)
     for field in ("cost", "baseline_cost", "savings"):
         assert total[field] == pytest.approx(sum(row[field] for row in rows), abs=1e-9)
-    for kind in reports.TOKEN_FIELDS:
+    for kind in vocabulary.PUBLIC_TOKENS:
         assert total["tokens"][kind] == sum(row["tokens"][kind] for row in rows)
     assert set(total) == TOTAL_FIELDS
     assert all(set(row) == ROW_FIELDS | ({"claude_code_cost"} if by == "session" else set()) for row in rows)
@@ -229,9 +231,9 @@ def test_since_is_inclusive_and_until_exclusive(book):
     assert empty["total"]["savings_pct"] is None
 
 
-def haiku_at(*when: int) -> ledger.Entry:
+def haiku_at(*when: int) -> Entry:
     # 1,000 input tokens on Haiku: 1000 * 0.10 / 1M = $0.0001
-    return ledger.make_entry("execute", "claude-haiku-5-5", {"input": 1000}, ts=utc_ms(*when))
+    return make_entry("execute", "claude-haiku-5-5", {"input": 1000}, ts=utc_ms(*when))
 
 
 @pytest.mark.parametrize(("zone", "before", "after"), [
@@ -279,7 +281,7 @@ def test_iso_weeks_and_months_in_a_half_hour_zone(book, tz):
 def test_time_groups_sort_ascending_whatever_the_cost(book):
     # Written out of order, and the latest day costs the most: 50,000 Opus output tokens = $1.00.
     book.append([
-        ledger.make_entry("execute", "claude-opus-5-5", {"output": 50_000}, ts=utc_ms(2027, 1, 3)),
+        make_entry("execute", "claude-opus-5-5", {"output": 50_000}, ts=utc_ms(2027, 1, 3)),
         haiku_at(2026, 12, 30),
         haiku_at(2026, 2, 1),
     ])
@@ -292,7 +294,7 @@ def test_time_groups_sort_ascending_whatever_the_cost(book):
 
 
 def test_equal_costs_sort_by_key(book):
-    book.append([ledger.make_entry(source, "claude-haiku-5-5", {"input": 1000}, ts=utc_ms(2026, 11, 25))
+    book.append([make_entry(source, "claude-haiku-5-5", {"input": 1000}, ts=utc_ms(2026, 11, 25))
                  for source in ("zeta", "alpha", "mid")])
     assert [row["key"] for row in reports.build(book, by="source")["rows"]] == ["alpha", "mid", "zeta"]
 
@@ -364,7 +366,7 @@ def test_report_json_keys(book):
     assert report["ledger"] == book.path
     assert report["since"] is None and report["until"] is None
     assert report["generated"].endswith("Z")
-    assert set(report["total"]["tokens"]) == set(reports.TOKEN_FIELDS)
+    assert set(report["total"]["tokens"]) == set(vocabulary.PUBLIC_TOKENS)
     import json
 
     assert json.loads(json.dumps(report)) == report  # plain JSON types only
@@ -388,7 +390,7 @@ def test_format_table_for_days_has_bars(book):
     assert "$0.1143*" in total.split()  # 0.114325 to 4 significant digits, and an unpriced call
     assert notes and notes[-1].startswith("baseline:")
     # Bars: the dearest day (0.068) gets the full 24 cells; 0.037325 / 0.068 * 24 = 13.17 cells.
-    assert body[1].endswith("█" * reports.BAR_WIDTH)
+    assert body[1].endswith("█" * units.BAR_WIDTH)
     bar_1123 = body[0].split()[-1]
     assert set(bar_1123) <= BAR_CHARS
     assert bar_1123.count("█") == 13
@@ -414,7 +416,7 @@ def test_format_table_without_bars_for_other_groupings(book, by):
 
 def test_format_table_cuts_long_keys(book):
     long_project = "/home/dev/" + "x" * 80
-    book.append([ledger.make_entry("execute", "claude-haiku-5-5", {"input": 10}, ts=utc_ms(2026, 11, 25),
+    book.append([make_entry("execute", "claude-haiku-5-5", {"input": 10}, ts=utc_ms(2026, 11, 25),
                                    project=long_project)])
     line = reports.format_table(reports.build(book, by="project")).splitlines()[1]
     assert line.startswith(long_project[:39] + "…")
@@ -426,11 +428,11 @@ def test_format_table_for_an_empty_ledger(book):
 
 
 def test_bar():
-    assert reports.bar(1.0, 1.0) == "█" * reports.BAR_WIDTH
-    assert reports.bar(0.5, 1.0, 4) == "██"  # 16 of 32 eighths
-    assert reports.bar(1.0, 16.0, 2) == "▏"  # 1 of 16 eighths
-    assert reports.bar(0.0, 1.0) == ""
-    assert reports.bar(1.0, 0.0) == ""
+    assert units.bar(1.0, 1.0) == "█" * units.BAR_WIDTH
+    assert units.bar(0.5, 1.0, 4) == "██"  # 16 of 32 eighths
+    assert units.bar(1.0, 16.0, 2) == "▏"  # 1 of 16 eighths
+    assert units.bar(0.0, 1.0) == ""
+    assert units.bar(1.0, 0.0) == ""
 
 
 # --------------------------------------------------------------------------- Claude Code's own estimate
@@ -449,7 +451,7 @@ def test_sessions_carry_claude_codes_cost(book, tmp_path):
     b.prompt("add a feature")
     b.response("claude-opus-5-5", {"input_tokens": 100, "output_tokens": 100})
     b.write()
-    stats = transcripts.ingest(transcripts.transcript_files([tree.root]), book)
+    stats = ingest.ingest(transcripts.transcript_files([tree.root]), book)
     assert stats.responses == tree.responses == 3
     assert stats.cost_states == 2
     book.append([haiku_at(2026, 11, 25)])  # an entry without a session

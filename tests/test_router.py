@@ -1,4 +1,4 @@
-"""`router.route`: the recommendation's fields, the model for the tier, and the cost estimate.
+"""`recommend.route`: the recommendation's fields, the model for the tier, and the cost estimate.
 
 Scores and factor weights are recalibrated often: these tests read thresholds, tiers and
 prices back from the loaded rules and registry instead of hard-coding them.
@@ -11,8 +11,10 @@ import math
 import pytest
 
 from helpers import write_config
-from tec import registry, router, scoring
+from tec import registry
 from tec.errors import InputError
+from tec.routing import recommend, scoring
+from tec.routing import rules as routing_rules
 
 FIELDS = ("model", "model_id", "complexity_score", "complexity_factors", "reason", "confidence",
           "estimated_cost", "context", "signals", "warnings")
@@ -41,8 +43,8 @@ def _check_block(block: dict, reg: registry.Registry) -> None:
 
 @pytest.mark.parametrize("task", TASKS)
 def test_fields_and_types(task):
-    rec = router.route(task)
-    rules, reg = scoring.load_rules(), registry.load_registry()
+    rec = recommend.route(task)
+    rules, reg = routing_rules.load_rules(), registry.load_registry()
     data = rec.to_dict()
     assert tuple(data) == FIELDS
     assert rec.model in rules.tiers
@@ -60,7 +62,7 @@ def test_fields_and_types(task):
 
 @pytest.mark.parametrize("task", TASKS)
 def test_route_agrees_with_the_scorer(task):
-    rec, result = router.route(task), scoring.score(task)
+    rec, result = recommend.route(task), scoring.score(task)
     assert rec.model == result.tier
     assert rec.complexity_score == result.score
     assert rec.complexity_factors == result.factors
@@ -69,8 +71,8 @@ def test_route_agrees_with_the_scorer(task):
 
 @pytest.mark.parametrize("task", TASKS)
 def test_estimated_cost_blocks(task):
-    rules, reg = scoring.load_rules(), registry.load_registry()
-    est = router.route(task).estimated_cost
+    rules, reg = routing_rules.load_rules(), registry.load_registry()
+    est = recommend.route(task).estimated_cost
     assert COST_KEYS | {"top_tier", "savings_usd", "price_date"} <= set(est)
     _check_block(est, reg)
     _check_block(est["top_tier"], reg)
@@ -82,45 +84,45 @@ def test_estimated_cost_blocks(task):
 
 def test_cheaper_tier_saves_money():
     reg = registry.load_registry()
-    rec = router.route(CHEAP_TASK)
-    assert rec.model == scoring.load_rules().tiers[0]
+    rec = recommend.route(CHEAP_TASK)
+    assert rec.model == routing_rules.load_rules().tiers[0]
     chosen, top = reg.price(rec.model_id), reg.price(rec.estimated_cost["top_tier"]["model_id"])
     assert chosen["input"] < top["input"] and chosen["output"] < top["output"]
     assert rec.estimated_cost["savings_usd"] > 0
 
 
 def test_top_tier_saves_nothing():
-    rec = router.route(TOP_TASK)
-    assert rec.model == scoring.load_rules().tiers[-1]
+    rec = recommend.route(TOP_TASK)
+    assert rec.model == routing_rules.load_rules().tiers[-1]
     assert rec.estimated_cost["top_tier"]["model_id"] == rec.model_id
     assert rec.estimated_cost["savings_usd"] == 0
 
 
 def test_input_tokens_grow_with_task_length():
     base = "Fix the pagination bug in the admin list view"
-    short = router.route(base).estimated_cost["top_tier"]
-    long = router.route(base + "; it drops the last row when the count is a multiple of the page size" * 40)
+    short = recommend.route(base).estimated_cost["top_tier"]
+    long = recommend.route(base + "; it drops the last row when the count is a multiple of the page size" * 40)
     assert long.estimated_cost["top_tier"]["input_tokens"] > short["input_tokens"]
 
 
 def test_tokens_grow_with_files_count():
     task = "Rename the config loader and update its callers"
-    few = router.route(task, {"files_count": 1}).estimated_cost["top_tier"]
-    many = router.route(task, {"files_count": 12}).estimated_cost["top_tier"]
+    few = recommend.route(task, {"files_count": 1}).estimated_cost["top_tier"]
+    many = recommend.route(task, {"files_count": 12}).estimated_cost["top_tier"]
     assert many["input_tokens"] > few["input_tokens"]
     assert many["output_tokens"] >= few["output_tokens"]
 
 
 def test_inferred_files_count_feeds_the_estimate():
-    few = router.route("Update a.py").estimated_cost["top_tier"]
-    many = router.route("Update a.py, b.py, c.py, d.py").estimated_cost["top_tier"]
+    few = recommend.route("Update a.py").estimated_cost["top_tier"]
+    many = recommend.route("Update a.py, b.py, c.py, d.py").estimated_cost["top_tier"]
     assert many["input_tokens"] > few["input_tokens"]
 
 
 def test_tokenizer_factor_is_applied():
     """Token counts are in baseline units, scaled per model: Claude 5.5 counts 1.3x, Gemini 1x."""
     reg = registry.load_registry()
-    est = router.route(CHEAP_TASK).estimated_cost
+    est = recommend.route(CHEAP_TASK).estimated_cost
     top = est["top_tier"]
     assert est["model_id"].startswith("gemini") and reg.tokenizer_factor(est["model_id"]) == 1.0
     assert top["model_id"].startswith("claude-") and "-5-5" in top["model_id"]
@@ -134,7 +136,7 @@ def test_tokenizer_factor_is_applied():
 
 def test_usd_matches_registry_prices():
     reg = registry.load_registry()
-    est = router.route("Add new API endpoint for user profile").estimated_cost
+    est = recommend.route("Add new API endpoint for user profile").estimated_cost
     for block in (est, est["top_tier"]):
         expected = reg.cost(block["model_id"], {"input": block["input_tokens"], "output": block["output_tokens"]})
         assert block["usd"] == pytest.approx(expected, abs=1e-6)
@@ -142,7 +144,7 @@ def test_usd_matches_registry_prices():
 
 def test_unknown_chosen_model_is_unpriced_not_free(tec_home):
     write_config('[routing]\ndefault_tier = "haiku"\n\n[tiers]\nhaiku = "claude-haiku-9-9"\n')
-    rec = router.route("ok")
+    rec = recommend.route("ok")
     assert rec.model == "haiku"
     assert rec.model_id == "claude-haiku-9-9"
     est = rec.estimated_cost
@@ -156,7 +158,7 @@ def test_unknown_chosen_model_is_unpriced_not_free(tec_home):
 
 def test_unknown_top_model_is_unpriced_not_free(tec_home):
     write_config('[tiers]\nopus = "claude-opus-9-9"\n')
-    rec = router.route(CHEAP_TASK)
+    rec = recommend.route(CHEAP_TASK)
     est = rec.estimated_cost
     assert est["usd"] is not None
     assert est["top_tier"]["model_id"] == "claude-opus-9-9"
@@ -166,19 +168,19 @@ def test_unknown_top_model_is_unpriced_not_free(tec_home):
 
 
 def test_priced_routes_have_no_warnings():
-    assert router.route("Add new API endpoint for user profile").warnings == []
+    assert recommend.route("Add new API endpoint for user profile").warnings == []
 
 
 @pytest.mark.parametrize("task", TASKS)
 def test_reason_names_tier_and_model(task):
-    rec = router.route(task)
+    rec = recommend.route(task)
     assert rec.model in rec.reason
     assert rec.model_id in rec.reason
 
 
 def test_reason_for_a_no_signal_prompt_says_default(tec_home):
     write_config('[routing]\ndefault_tier = "sonnet"\n')
-    rec = router.route("thanks!")
+    rec = recommend.route("thanks!")
     assert rec.model == "sonnet"
     assert "default" in rec.reason
 
@@ -186,26 +188,26 @@ def test_reason_for_a_no_signal_prompt_says_default(tec_home):
 def test_context_is_plain_and_echoes_the_caller():
     ctx = {"files_count": 4, "requires_tests": True, "external_apis": ["Stripe"], "subsystems": ["billing"],
            "security_critical": True}
-    rec = router.route("Add refunds to checkout", ctx)
+    rec = recommend.route("Add refunds to checkout", ctx)
     assert rec.context == ctx
 
 
 def test_cwd_is_passed_to_the_scorer(tmp_path):
     (tmp_path / "src").mkdir()
     (tmp_path / "src" / "app.py").write_text("print('hi')\n")
-    rec = router.route("Add logging to src/app.py", cwd=str(tmp_path))
+    rec = recommend.route("Add logging to src/app.py", cwd=str(tmp_path))
     assert rec.signals["files_found"] == ["src/app.py"]
 
 
 @pytest.mark.parametrize(("task", "context"), [("", None), ("   ", None), ("Fix it", {"files": 2})])
 def test_bad_input_is_an_input_error(task, context):
     with pytest.raises(InputError):
-        router.route(task, context)
+        recommend.route(task, context)
 
 
 def test_reason_says_when_the_default_tier_floor_applied(tec_home):
     (tec_home / "config.toml").write_text("[routing]\nthresholds = [9.0, 9.5, 9.9]\ntrivial_score = 0.0\n")
-    rec = router.route("csv export breaks on commas")
-    assert scoring.load_rules().tier_for(rec.complexity_score) == "gemini-flash"
+    rec = recommend.route("csv export breaks on commas")
+    assert routing_rules.load_rules().tier_for(rec.complexity_score) == "gemini-flash"
     assert rec.model == "haiku" and "default tier" in rec.reason
-    assert "default tier" not in router.route("Fix typo in README").reason
+    assert "default tier" not in recommend.route("Fix typo in README").reason

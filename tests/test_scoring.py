@@ -16,8 +16,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from helpers import write_config
-from tec import scoring
 from tec.errors import ConfigError, InputError
+from tec.routing import rules as routing_rules
+from tec.routing import scoring
+from tec.routing import text as routing_text
 
 PROPERTY = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
@@ -95,12 +97,12 @@ contexts = st.fixed_dictionaries(
 
 @pytest.fixture
 def rules():
-    return scoring.load_rules()
+    return routing_rules.load_rules()
 
 
 
 def tier_index(tier: str) -> int:
-    return scoring.load_rules().tiers.index(tier)
+    return routing_rules.load_rules().tiers.index(tier)
 
 
 def _count(value) -> int:
@@ -113,7 +115,7 @@ def _count(value) -> int:
 @PROPERTY
 @given(task=texts, context=contexts)
 def test_result_invariants(task, context):
-    rules = scoring.load_rules()
+    rules = routing_rules.load_rules()
     result = scoring.score(task, context)
     assert tuple(result.factors) == scoring.FACTORS
     assert all(isinstance(v, float) for v in result.factors.values())
@@ -332,7 +334,7 @@ def test_hard_non_code_prompts_never_go_to_the_cheapest_tier(task, rules):
 
 def test_every_tier_is_reachable(rules):
     """LiteLLM #37910: the top bands were nearly unreachable."""
-    with open(os.path.join(os.path.dirname(scoring.bundled_path()), "examples.jsonl"), encoding="utf-8") as fh:
+    with open(os.path.join(os.path.dirname(routing_rules.bundled_path()), "examples.jsonl"), encoding="utf-8") as fh:
         examples = [json.loads(line) for line in fh if line.strip()]
     seen = {scoring.score(e["text"], e.get("context")).tier for e in examples}
     seen |= {scoring.score(t).tier for t in REALISTIC}
@@ -611,12 +613,13 @@ def test_any_text_scores_without_error(text):
             scoring.score(text)
         return
     result = scoring.score(text)
-    assert result.tier in scoring.load_rules().tiers
+    assert result.tier in routing_rules.load_rules().tiers
     assert 0.0 <= result.score <= 10.0
 
 
 def test_module_names_count_as_files(rules):
-    paths = scoring.Text("fix the orders.service module and `django.db.models.query`; ignore `self.items`", rules).paths
+    task = "fix the orders.service module and `django.db.models.query`; ignore `self.items`"
+    paths = routing_text.Text(task, rules).paths
     assert paths == ["django.db.models.query", "orders.service"]
     assert scoring.score("refactor the billing.invoices module").context["files_count"] == 1
 

@@ -7,7 +7,7 @@ import types
 
 import pytest
 
-from tec import syntax
+from tec.run import syntax
 
 
 def write(tmp_path, name: str, content: str | bytes):

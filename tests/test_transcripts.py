@@ -11,11 +11,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import transcript_tree as tt
-from tec import ledger, transcripts
+from tec.costs import ingest, store, transcripts
 from tec.errors import InputError
 
 
-def totals(book: ledger.Ledger) -> dict:
+def totals(book: store.Ledger) -> dict:
     """Per model: input, output, cache_write (5m + 1h), cache_read, as the tree counts them."""
     out = {}
     query = ("select model, sum(input), sum(output), sum(cache_write_5m + cache_write_1h), sum(cache_read) "
@@ -25,13 +25,13 @@ def totals(book: ledger.Ledger) -> dict:
     return out
 
 
-def ingest_tree(root: str, book: ledger.Ledger, **kwargs) -> transcripts.IngestStats:
-    return transcripts.ingest(transcripts.transcript_files([root]), book, **kwargs)
+def ingest_tree(root: str, book: store.Ledger, **kwargs) -> ingest.IngestStats:
+    return ingest.ingest(transcripts.transcript_files([root]), book, **kwargs)
 
 
 @pytest.fixture
 def book():
-    with ledger.Ledger() as opened:
+    with store.Ledger() as opened:
         yield opened
 
 
@@ -195,7 +195,7 @@ def test_random_trees_match_the_writer(claude, book):
 def test_parallel_cold_ingest_matches_the_writer(claude, book, monkeypatch):
     tree, _main, _agent = small_tree(claude)
     more = tt.random_tree(claude, sessions=6, turns=30, seed=8)
-    monkeypatch.setattr(transcripts, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(ingest, "PARALLEL_MIN_BYTES", 0)
     stats = ingest_tree(claude, book, workers=2)
     expected = {m: dict(v) for m, v in more.expected.items()}
     for model, counts in tree.expected.items():
@@ -248,7 +248,7 @@ def test_cache_writes_take_the_larger_of_total_and_split():
 
 
 def test_a_deadline_stops_between_chunks_and_the_next_run_finishes(claude, book, monkeypatch):
-    monkeypatch.setattr(transcripts, "CHUNK_BYTES", 4096)
+    monkeypatch.setattr(ingest, "CHUNK_BYTES", 4096)
     tree = tt.random_tree(claude, sessions=3, turns=60, seed=3)
     first = ingest_tree(claude, book, deadline=time.monotonic())
     assert first.timed_out
@@ -271,21 +271,21 @@ def test_any_split_of_the_writes_gives_the_same_totals(tmp_path_factory, cuts, s
         with open(path, "rb") as fh:
             contents[path] = fh.read()
     home = tmp_path_factory.mktemp("ledger")
-    with ledger.Ledger(str(home / "ledger.sqlite3")) as book:
+    with store.Ledger(str(home / "ledger.sqlite3")) as book:
         for cut in sorted(cuts):
             for path, data in contents.items():
                 with open(path, "wb") as fh:
                     fh.write(data[: int(len(data) * cut)])
-            transcripts.ingest(files, book)
+            ingest.ingest(files, book)
         for path, data in contents.items():
             with open(path, "wb") as fh:
                 fh.write(data)
-        transcripts.ingest(files, book)
+        ingest.ingest(files, book)
         assert totals(book) == tree.expected
 
 
 def _ingest_in_process(root: str) -> int:
-    with ledger.Ledger() as opened:
+    with store.Ledger() as opened:
         return ingest_tree(root, opened).responses
 
 
@@ -294,7 +294,7 @@ def test_concurrent_ingests_count_once(claude):
     ctx = multiprocessing.get_context("spawn")
     with ctx.Pool(4) as pool:
         pool.map(_ingest_in_process, [claude] * 4)
-    with ledger.Ledger() as book:
+    with store.Ledger() as book:
         assert totals(book) == tree.expected
         assert book.count() == tree.responses
 
@@ -314,9 +314,9 @@ def test_progress_bar_only_on_a_terminal(capsys):
             pass
 
     tty = Tty()
-    show = transcripts.progress_bar(tty)
+    show = ingest.progress_bar(tty)
     for done in range(1, 11):
         show(done, 10, done * 1_000_000)
     assert "10/10 files" in tty.text and tty.text.endswith("\n")
     with open(os.devnull, "w") as devnull:
-        assert transcripts.progress_bar(devnull) is None
+        assert ingest.progress_bar(devnull) is None

@@ -19,9 +19,9 @@ def orchestrator_route(task: str, context: dict | None = None, cwd: str | None =
     context, signals, warnings. Raises `tec.errors.InputError` for an empty task
     or a malformed context.
     """
-    from . import router  # deferred so importing the package stays cheap
+    from .routing.recommend import route  # deferred so importing the package stays cheap
 
-    return router.route(task, context, cwd).to_dict()
+    return route(task, context, cwd).to_dict()
 
 
 def orchestrator_execute(model: str, prompt: str, max_tokens: int | None = None, *, escalate: bool = False,
@@ -34,9 +34,10 @@ def orchestrator_execute(model: str, prompt: str, max_tokens: int | None = None,
     `escalate`, a failed or rejected answer moves up one tier. API failures come
     back in the dict; a missing API key raises `tec.errors.ConfigError`.
     """
-    from . import execution
+    from .run import execute, validation
 
-    return execution.execute(model, prompt, max_tokens, escalate=escalate, validate=validate).to_dict()
+    judge = validation.gate() if validate else None
+    return execute.execute(model, prompt, max_tokens, escalate=escalate, judge=judge).to_dict()
 
 
 def orchestrator_validate(task: str, output: str, model: str | None = None) -> dict:
@@ -45,6 +46,6 @@ def orchestrator_validate(task: str, output: str, model: str | None = None) -> d
     Returns pass, issues (at most 3 sentences), confidence (0-1), escalate, model,
     model_id, cost, tokens and error (set, with pass false, when the judge failed).
     """
-    from . import validation
+    from .run import validation
 
     return validation.validate(task, output, model).to_dict()

@@ -1,19 +1,7 @@
-"""Numbers for people: USD amounts and token counts."""
+"""Numbers for people that are not money (see `vocabulary.format_usd`): token counts and text bars."""
 
-import math
-
-
-def format_usd(usd: float | None) -> str:
-    """Cents from $1 up (`$1,234.50`), 4 significant digits below (`$0.000261`); "unpriced" for None."""
-    if usd is None:
-        return "unpriced"
-    if usd == 0:
-        return "$0"
-    if abs(usd) >= 1:
-        return f"{'-' if usd < 0 else ''}${abs(usd):,.2f}"
-    decimals = 3 - math.floor(math.log10(abs(usd)))
-    text = f"{abs(usd):.{decimals}f}".rstrip("0").rstrip(".")  # 0.0002610 reads as more precise than it is
-    return f"{'-' if usd < 0 else ''}${text}"
+BAR_WIDTH = 24
+_EIGHTHS = " ▏▎▍▌▋▊▉█"
 
 
 def compact(n: float) -> str:
@@ -22,3 +10,11 @@ def compact(n: float) -> str:
         if abs(n) >= size:
             return f"{n / size:.1f}{suffix}"
     return f"{int(n)}"
+
+
+def bar(value: float, peak: float, width: int = BAR_WIDTH) -> str:
+    """A unicode bar of `value` against `peak`, in eighths of a cell."""
+    if peak <= 0 or value <= 0:
+        return ""
+    eighths = max(1, round(8 * width * value / peak))
+    return "█" * (eighths // 8) + (_EIGHTHS[eighths % 8] if eighths % 8 else "")

@@ -1,0 +1,1 @@
+"""Claude Code integration: the hook handlers, install and uninstall, and doctor."""

@@ -1,0 +1,252 @@
+"""Claude Code hook handlers: payload dict in, output dict (or None) out.
+
+The entry script hooks/run.py calls `main(event)`, which reads the payload from
+stdin, runs the event's handler from `HOOKS` and prints at most one JSON object.
+Everything fails open: any error means exit 0 with no output, plus one line in
+`$TEC_HOME/hook-errors.log`.
+
+The prompt and subagent handlers run on every prompt and every Agent call, so they
+import only the standard library, `fastjson`, `config`, `vocabulary` and `routing`
+(no `json`, `re`, `sqlite3` or SDKs). They record what they decided by appending
+one line to a spool (`state.spool`); the Stop handler, which opens the ledger
+anyway, folds that spool in after ingesting the turn's transcript lines.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+from .. import bundled, config, fastjson, vocabulary
+from . import state
+
+PREFIX = "token-efficient-coding: "
+MAX_CONTEXT = 200
+BUILTIN_AGENTS = ("", "general-purpose")  # custom agents keep the model their definition sets
+INGEST_SECONDS = 0.2
+DETACHED_ENV = "TEC_HOOK_DETACHED"  # set in the process a turn-end hook hands its work to
+
+
+def settings() -> dict:
+    """`[hooks]`, where a bad value is its default: hooks never fail on config."""
+    return config.settings("hooks", lenient=True)
+
+
+def tier_defaults() -> dict:
+    """tier -> default model id: the price table's, with `[tiers]` of the config over it. (The
+    registry resolves these fully but is too heavy for a hook; this plain form is cached.)"""
+    override = config.section("tiers")
+
+    def build() -> dict:
+        with open(bundled.path("prices.json"), encoding="utf-8") as fh:
+            found = dict(fastjson.loads(fh.read())["tiers"])
+        found.update((str(k).strip().lower(), v.strip().lower()) for k, v in override.items() if isinstance(v, str))
+        return found
+
+    return config.cached("tiers", [bundled.path("prices.json")], repr(override), build)
+
+
+def session_main_model(session: object) -> str:
+    """The main model SessionStart recorded, else the top tier's model (Claude Code's default)."""
+    return config.read_session_model(session) or tier_defaults()[vocabulary.tiers()[-1]]
+
+
+# --------------------------------------------------------------------------- handlers
+
+
+def on_prompt(payload: dict, plugin_root: str | None = None) -> dict | None:
+    """UserPromptSubmit: a short fact when the prompt is a cheaper tier's job, a trivial edit,
+    or a budget is near its limit; nothing for chit-chat, commands and agent notifications."""
+    from ..routing import scoring
+
+    conf = settings()
+    prompt = payload.get("prompt")
+    if not isinstance(prompt, str) or conf["quiet"] == "silent":
+        return None
+    text = prompt.strip()
+    typed = bool(text) and not text.startswith(("<", "/", "!"))  # not a command or an agent notification
+    facts = []
+    if conf["prompt_context"] and conf["quiet"] == "normal" and typed:
+        cwd = payload.get("cwd") if isinstance(payload.get("cwd"), str) else None
+        result = scoring.score(text, cwd=cwd)
+        main_model = session_main_model(payload.get("session_id"))
+        main_tier = vocabulary.tier_of(main_model, tier_defaults()) or vocabulary.tiers()[-1]
+        if not result.no_signal:
+            if vocabulary.rank(result.tier) == 0 and result.nature == "trivial-edit":
+                tool = os.path.join(plugin_root, "scripts", "edit.py") if plugin_root else "edit.py"
+                facts.append(f'trivial edit (score {result.score:.1f}/10): {tool} PATH "INSTRUCTION" makes it '
+                             "on Gemini Flash and shows the diff.")
+            elif vocabulary.rank(result.tier) < vocabulary.rank(main_tier):
+                facts.append(f"this task scores {result.score:.1f}/10 ({result.tier} tier); a subagent with "
+                             f'model "{vocabulary.agent_model(result.tier)}" fits it, cheaper than {main_tier}.')
+    warning = state.budget_status().get("warning")
+    if isinstance(warning, str) and warning:
+        facts.append(f"{warning}.")
+    out = {"hookEventName": "UserPromptSubmit"}
+    if facts:
+        context = PREFIX + " ".join(facts)
+        out["additionalContext"] = context if len(context) <= MAX_CONTEXT else context[: MAX_CONTEXT - 1] + "…"
+    if conf["session_title"] and typed:
+        title = state.first_title(payload.get("session_id"), text)
+        if title:
+            out["sessionTitle"] = title
+    return {"hookSpecificOutput": out} if len(out) > 1 else None
+
+
+def on_subagent(payload: dict) -> dict | None:
+    """PreToolUse on Agent|Task: recommend (advise), set a missing model (enforce), or also lower
+    an explicit model two tiers or more above the recommendation (strict)."""
+    from ..routing import scoring
+
+    if payload.get("tool_name") not in ("Agent", "Task"):
+        return None
+    tool_input = payload.get("tool_input")
+    if not isinstance(tool_input, dict) or not isinstance(tool_input.get("prompt"), str):
+        return None
+    prompt = tool_input["prompt"].strip()
+    if not prompt:
+        return None
+    conf = settings()
+    cwd = payload.get("cwd") if isinstance(payload.get("cwd"), str) else None
+    result = scoring.score(prompt, cwd=cwd)
+    model = vocabulary.agent_model(result.tier)
+    if conf["mode"] == "strict" and state.budget_status().get("downgrade") is True:
+        model = vocabulary.agent_model(vocabulary.cheaper(model) or model)
+    explicit = tool_input.get("model")
+    agent_type = tool_input.get("subagent_type") or ""
+    action, output = "kept", None
+    reason = f"{PREFIX}score {result.score:.1f}/10 -> {model}"
+    if conf["mode"] == "advise":
+        if explicit != model:
+            action = "advised"
+            context = f'{PREFIX}this subagent task scores {result.score:.1f}/10; model "{model}" fits it.'
+            output = {"hookEventName": "PreToolUse", "additionalContext": context}
+    elif explicit is None and agent_type in BUILTIN_AGENTS:
+        action = "set"
+        output = _rewrite(tool_input, model, reason)
+    elif (conf["mode"] == "strict" and vocabulary.is_agent_model(explicit)
+          and vocabulary.rank(explicit) - vocabulary.rank(model) >= 2):
+        action = "lowered"
+        output = _rewrite(tool_input, model, f"{reason} (was {explicit})")
+    state.spool({"event": "pre", "ts": _now_ms(), "session": payload.get("session_id"),
+                 "tool_use_id": payload.get("tool_use_id"), "mode": conf["mode"], "score": result.score,
+                 "recommended": result.tier, "model": model, "explicit": explicit, "action": action})
+    return {"hookSpecificOutput": output} if output else None
+
+
+def _rewrite(tool_input: dict, model: str, reason: str) -> dict:
+    # updatedInput replaces the whole input: every original field, plus the model
+    return {"hookEventName": "PreToolUse", "permissionDecision": "allow", "permissionDecisionReason": reason,
+            "updatedInput": {**tool_input, "model": model}}
+
+
+def on_subagent_done(payload: dict) -> None:
+    """PostToolUse on Agent|Task: record which model the subagent really ran on."""
+    if payload.get("tool_name") not in ("Agent", "Task"):
+        return None
+    response = payload.get("tool_response")
+    resolved = response.get("resolvedModel") if isinstance(response, dict) else None
+    state.spool({"event": "post", "ts": _now_ms(), "session": payload.get("session_id"),
+                 "tool_use_id": payload.get("tool_use_id"),
+                 "resolved_model": resolved if isinstance(resolved, str) else None})
+    return None
+
+
+def on_session_start(payload: dict) -> None:
+    """SessionStart: remember the session's main model, the baseline its savings are measured against."""
+    model = payload.get("model")
+    if isinstance(model, dict):  # some versions send {"id": ..., "display_name": ...}
+        model = model.get("id")
+    if isinstance(model, str) and model.strip():
+        state.remember_session_model(payload.get("session_id"), model.strip())
+    return None
+
+
+def on_stop(payload: dict) -> None:
+    """Stop and SubagentStop (in a detached process, see `detach`): ingest the session's new
+    transcript lines (bounded in time), fold the routing spool into the ledger, and refresh
+    the budget status file."""
+    from ..costs import budgets, ingest, transcripts
+    from ..costs.store import Ledger
+
+    deadline = time.monotonic() + INGEST_SECONDS
+    files = []
+    for key in ("transcript_path", "agent_transcript_path"):
+        path = payload.get(key)
+        if isinstance(path, str) and path.endswith(".jsonl"):
+            files.extend(f for f in transcripts.session_files(path) if f not in files)
+    with Ledger() as book:
+        if files:
+            ingest.ingest(files, book, deadline=deadline)
+        book.fold_spool()
+        state.write_budget_status(budgets.status(book, session=payload.get("session_id")),
+                                  budgets.settings()["action"])
+    return None
+
+
+class Hook:
+    """One event's handler and what it needs: `detached` work runs in a process of its own
+    (the turn never waits for it); `plugin_root` handlers are told where the plugin is."""
+
+    __slots__ = ("detached", "handler", "plugin_root")
+
+    def __init__(self, handler, *, detached: bool = False, plugin_root: bool = False) -> None:
+        self.handler = handler
+        self.detached = detached
+        self.plugin_root = plugin_root
+
+
+HOOKS = {
+    "UserPromptSubmit": Hook(on_prompt, plugin_root=True),
+    "PreToolUse": Hook(on_subagent),
+    "PostToolUse": Hook(on_subagent_done),
+    "SessionStart": Hook(on_session_start),
+    "Stop": Hook(on_stop, detached=True),
+    "SubagentStop": Hook(on_stop, detached=True),
+}
+
+
+def _now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def detach(event: str, payload: dict, plugin_root: str) -> None:
+    """Hand the turn-end work to a process of its own and return at once: the turn never
+    waits for it, and `claude -p` exiting does not cancel it (as it cancels async hooks)."""
+    import subprocess
+
+    fields = {k: payload.get(k) for k in ("session_id", "transcript_path", "agent_transcript_path")}
+    proc = subprocess.Popen(
+        [sys.executable, os.path.join(plugin_root, "hooks", "run.py"), event], stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        env={**os.environ, DETACHED_ENV: "1"})
+    proc.stdin.write(fastjson.dumps(fields).encode("utf-8"))  # small: three fields, far below a pipe's buffer
+    proc.stdin.close()
+
+
+def main(event: str, plugin_root: str | None = None, stdin=None, stdout=None, background: bool = False) -> int:
+    """Run one hook: always returns 0; prints one JSON object or nothing. With `background`
+    (the entry script's default), detached events run in a process of their own."""
+    stdin = stdin or sys.stdin
+    stdout = stdout or sys.stdout
+    try:
+        raw = stdin.buffer.read() if hasattr(stdin, "buffer") else stdin.read()
+        text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+        payload = fastjson.loads(text) if text.strip() else {}
+        hook = HOOKS.get(event)
+        if hook is None or not isinstance(payload, dict):
+            return 0
+        if background and hook.detached and plugin_root and os.environ.get(DETACHED_ENV) != "1":
+            detach(event, payload, plugin_root)
+            return 0
+        output = hook.handler(payload, plugin_root) if hook.plugin_root else hook.handler(payload)
+        if output:
+            stdout.write(fastjson.dumps(output) + "\n")
+            stdout.flush()
+    except Exception as exc:
+        state.log_error(event, exc)
+    return 0
