@@ -30,7 +30,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCRIPTS = os.path.join(ROOT, "scripts")
 TEC_BIN = os.path.join(ROOT, ".venv", "bin", "tec")
 EXPORT_FIELDS = {"v", "time", "source", "session", "project", "model", "tier", "tokens", "cost", "prices",
-                 "baseline_model", "baseline_cost", "savings", "status", "prompt_hash", "request"}
+                 "baseline_model", "baseline_cost", "savings", "baseline_from", "status", "prompt_hash", "request"}
 EXPORT_TOKENS = {"input", "output", "cache_write", "cache_write_5m", "cache_write_1h", "cache_read", "thinking"}
 SECRET = "refactor the secret-sauce module XYZZY"
 
@@ -72,8 +72,8 @@ def small_tree(tmp_path):
     # millionths -> $0.069 (baseline the same)
     main.response("claude-opus-5-5", {"input_tokens": 1000, "output_tokens": 2000, "cache_5m": 3000,
                                       "cache_1h": 1000, "cache_read_input_tokens": 10_000}, blocks=3)
-    # Haiku: 2000*0.10 + 400*0.50 = 200 + 200 = 400 millionths -> $0.0004;
-    # on Opus 2000*4 + 400*20 = 8000 + 8000 = 16000 -> $0.016; saved 0.016 - 0.0004 = 0.0156
+    # Haiku: 2000*0.10 + 400*0.50 = 200 + 200 = 400 millionths -> $0.0004; a main-thread call is its
+    # own baseline (the user switching the main model is not routing): nothing saved
     main.response("claude-haiku-5-5", {"input_tokens": 2000, "output_tokens": 400}, placeholder=True)
     main.write()
     return tree
@@ -147,13 +147,12 @@ def test_report_costs_by_hand(capsys, small_tree):
     assert rows["claude-opus-5-5"]["tokens"] == {"input": 1000, "output": 2000, "cache_write": 4000,
                                                  "cache_read": 10_000, "thinking": 0}
     assert rows["claude-haiku-5-5"]["cost"] == pytest.approx(0.0004)  # the real usage, not the placeholder
-    assert rows["claude-haiku-5-5"]["savings"] == pytest.approx(0.0156)
+    assert rows["claude-haiku-5-5"]["savings"] == 0
     total = report["total"]
     assert total["calls"] == 2
     assert total["cost"] == pytest.approx(0.0694)  # 0.069 + 0.0004
-    assert total["baseline_cost"] == pytest.approx(0.085)  # 0.069 + 0.016
-    assert total["savings"] == pytest.approx(0.0156)
-    assert total["savings_pct"] == 18.4  # 100 * 0.0156 / 0.085 = 18.35
+    assert total["baseline_cost"] == pytest.approx(0.0694)
+    assert total["savings"] == 0 and total["savings_pct"] == 0
 
 
 def test_report_table(capsys, small_tree):
@@ -488,7 +487,7 @@ def test_export_prints_documented_json_lines_without_prompts(capsys, small_tree)
         assert entry["project"] == "/home/dev/app"
         assert entry["status"] == "ok"
         assert entry["prices"] == "2026-11-25"
-        assert entry["baseline_model"] == "claude-opus-5-5"
+        assert entry["baseline_model"] == entry["model"] and entry["baseline_from"] == "own model"
         assert entry["prompt_hash"] == digest
         assert entry["time"].startswith("2025-11-25T") and entry["time"].endswith("Z")
         tokens = entry["tokens"]
@@ -501,7 +500,7 @@ def test_export_prints_documented_json_lines_without_prompts(capsys, small_tree)
     assert opus["savings"] == 0
     assert haiku["model"] == "claude-haiku-5-5" and haiku["tier"] == "haiku"
     assert haiku["cost"] == pytest.approx(0.0004)
-    assert haiku["baseline_cost"] == pytest.approx(0.016)
+    assert haiku["baseline_cost"] == pytest.approx(0.0004) and haiku["savings"] == 0
     assert haiku["request"].startswith("msg_") and ":req_" in haiku["request"]
 
 

@@ -34,6 +34,7 @@ def test_demo_walks_every_step_and_says_what_it_skipped():
     for step in ("== 1. Routing", "== 2. Hooks", "== 3. Costs", "== 4. A real trivial edit"):
         assert step in out
     assert 'model set to "haiku"' in out and 'model set to "opus"' in out and "(silent)" in out
-    assert "19 responses recorded" in out and "(97%)" in out
+    # savings only for the subagent the hook routed (haiku instead of the session's opus)
+    assert "19 responses recorded" in out and "$0.2166 (38%)" in out and "$0.0655        $0 (0%)" in out
     assert "skipped: set GEMINI_API_KEY" in out
     assert not os.path.exists(os.path.join(os.environ["TEC_HOME"], "ledger.sqlite3"))  # a throwaway home

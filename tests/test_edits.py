@@ -19,6 +19,16 @@ from tec.run.blocks import Block, EditError
 KEY_HEADER = "-----BEGIN " + "OPENSSH PRIVATE KEY-----"
 
 
+@pytest.fixture(autouse=True)
+def force_allowed(monkeypatch):
+    """These tests are the user at a terminal: --force is theirs to give (see test_force_needs_a_person)."""
+    monkeypatch.setenv("TEC_ALLOW_FORCE", "1")
+
+
+def check_target(path: str, root: str, **kwargs) -> str:
+    return secrets.read_file(path, root, **kwargs)[0]
+
+
 @pytest.fixture
 def root(tmp_path):
     project = tmp_path / "project"
@@ -28,7 +38,7 @@ def root(tmp_path):
 
 def refusal(path, root, **kwargs) -> InputError:
     with pytest.raises(InputError) as caught:
-        secrets.check_target(str(path), str(root), **kwargs)
+        check_target(str(path), str(root), **kwargs)
     return caught.value
 
 
@@ -37,7 +47,7 @@ def refusal(path, root, **kwargs) -> InputError:
 
 def test_plain_text_file_is_accepted_and_resolved(root):
     (root / "app.py").write_text("x = 1\n", encoding="utf-8")
-    assert secrets.check_target(str(root / "sub" / ".." / "app.py"), str(root)) == os.path.realpath(root / "app.py")
+    assert check_target(str(root / "sub" / ".." / "app.py"), str(root)) == os.path.realpath(root / "app.py")
 
 
 def test_file_outside_root_is_refused_even_with_force(root, tmp_path):
@@ -67,7 +77,7 @@ def test_symlink_escaping_root_is_refused(root, tmp_path):
 def test_symlink_inside_root_returns_the_real_path(root):
     (root / "real.py").write_text("x = 1\n", encoding="utf-8")
     (root / "alias.py").symlink_to(root / "real.py")
-    assert secrets.check_target(str(root / "alias.py"), str(root)) == os.path.realpath(root / "real.py")
+    assert check_target(str(root / "alias.py"), str(root)) == os.path.realpath(root / "real.py")
 
 
 def test_missing_file_is_refused(root):
@@ -105,7 +115,7 @@ def test_nul_byte_means_binary(root):
 
 def test_nul_byte_after_the_first_8kb_is_not_sniffed_but_still_text(root):
     (root / "late.txt").write_bytes(b"a" * 9000 + b"\0")
-    assert secrets.check_target(str(root / "late.txt"), str(root)).endswith("late.txt")
+    assert check_target(str(root / "late.txt"), str(root)).endswith("late.txt")
 
 
 def test_non_utf8_is_refused(root):
@@ -120,7 +130,7 @@ def test_file_over_max_bytes_is_refused_and_not_forceable(root):
     assert error.message.endswith("big.txt is 101 bytes, over the 100-byte limit for tec edit")
     assert "smaller file" in error.hint and "[edit]" in error.hint and "max_bytes" in error.hint
     assert "--force" not in error.hint
-    assert secrets.check_target(str(root / "big.txt"), str(root), max_bytes=101)
+    assert check_target(str(root / "big.txt"), str(root), max_bytes=101)
 
 
 @pytest.mark.parametrize("name", [
@@ -133,7 +143,7 @@ def test_secret_names_are_refused_unless_forced(root, name):
     error = refusal(root / name, root)
     assert "looks like a secret: its name matches" in error.message
     assert "--force" in error.hint
-    assert secrets.check_target(str(root / name), str(root), force=True) == os.path.realpath(root / name)
+    assert check_target(str(root / name), str(root), force=True) == os.path.realpath(root / name)
 
 
 @pytest.mark.parametrize("directory", [".ssh", ".aws"])
@@ -148,7 +158,7 @@ def test_private_key_content_is_refused_whatever_the_name(root):
     (root / "notes.md").write_text(f"# setup\n{KEY_HEADER}\nabc\n", encoding="utf-8")
     error = refusal(root / "notes.md", root)
     assert "it contains a private key" in error.message
-    assert secrets.check_target(str(root / "notes.md"), str(root), force=True)
+    assert check_target(str(root / "notes.md"), str(root), force=True)
 
 
 def test_link_named_like_a_secret_is_refused(root):

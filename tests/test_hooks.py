@@ -48,6 +48,15 @@ def agent_call(prompt: str, **extra) -> dict:
             "hook_event_name": "PreToolUse", "cwd": ROOT}
 
 
+def session_on(tmp_path, model: str, session: str = "s1") -> str:
+    """A main transcript whose latest main-thread response ran on `model`: the session's main model."""
+    tree = tt.Tree(str(tmp_path / "claude"))
+    main = tree.session("/p", session)
+    main.response(model, {"input_tokens": 10, "output_tokens": 5})
+    main.write()
+    return main.path
+
+
 def spool_lines() -> list[dict]:
     path = os.path.join(os.environ["TEC_HOME"], "routing.jsonl")
     with open(path, encoding="utf-8") as fh:
@@ -116,9 +125,27 @@ def test_enforce_sets_a_missing_model_and_copies_every_field():
     assert spool_lines()[-1]["action"] == "set" and spool_lines()[-1]["tool_use_id"] == "toolu_1"
 
 
-def test_an_architecture_task_goes_to_opus():
-    output = json.loads(run("PreToolUse", agent_call(ARCHITECTURE))[1])["hookSpecificOutput"]
+def test_an_architecture_task_goes_to_opus(tmp_path):
+    call = {**agent_call(ARCHITECTURE), "transcript_path": session_on(tmp_path, "claude-opus-5-5")}
+    output = json.loads(run("PreToolUse", call)[1])["hookSpecificOutput"]
     assert output["updatedInput"]["model"] == "opus"
+
+
+def test_never_above_the_main_model_unless_allowed(tmp_path):
+    call = {**agent_call(ARCHITECTURE), "transcript_path": session_on(tmp_path, "claude-haiku-5-5")}
+    assert run("PreToolUse", call) == (0, "")  # the subagent inherits haiku: no 40x dearer opus
+    (record,) = spool_lines()
+    assert record["action"] == "kept" and record["why"] == "the main model is cheaper" and record["main"] == "haiku"
+    write_config("[hooks]\nallow_upgrade = true\n")
+    output = json.loads(run("PreToolUse", call)[1])["hookSpecificOutput"]
+    assert output["updatedInput"]["model"] == "opus" and spool_lines()[-1]["action"] == "raised"
+
+
+def test_with_the_main_model_unknown_only_the_cheapest_model_is_set():
+    assert run("PreToolUse", agent_call(ARCHITECTURE)) == (0, "")
+    assert spool_lines()[-1]["why"] == "the main model is not known"
+    output = json.loads(run("PreToolUse", agent_call(TRIVIAL))[1])["hookSpecificOutput"]
+    assert output["updatedInput"]["model"] == "haiku"
 
 
 def test_enforce_keeps_an_explicit_model_and_custom_agents():
@@ -134,11 +161,12 @@ def test_strict_lowers_a_model_two_tiers_too_high():
     assert run("PreToolUse", agent_call(MEDIUM, model="sonnet")) == (0, "")  # one tier above: kept
 
 
-def test_strict_applies_a_budget_downgrade():
+def test_strict_applies_a_budget_downgrade(tmp_path):
     write_config('[hooks]\nmode = "strict"\n')
     config.write_atomic(os.path.join(os.environ["TEC_HOME"], state.BUDGET_STATUS),
                               json.dumps({"warning": "x", "over": True, "downgrade": True}))
-    output = json.loads(run("PreToolUse", agent_call(ARCHITECTURE))[1])["hookSpecificOutput"]
+    call = {**agent_call(ARCHITECTURE), "transcript_path": session_on(tmp_path, "claude-opus-5-5")}
+    output = json.loads(run("PreToolUse", call)[1])["hookSpecificOutput"]
     assert output["updatedInput"]["model"] == "sonnet"
 
 
@@ -159,22 +187,33 @@ def test_other_tools_are_ignored_even_if_the_matcher_let_them_through():
 
 
 def test_session_start_and_post_tool_use_and_stop_fold_everything_into_the_ledger(tmp_path):
-    run("SessionStart", {"session_id": "sess-9", "source": "startup", "model": "claude-sonnet-5-5"})
-    assert config.read_session_model("sess-9") == "claude-sonnet-5-5"
-    run("PreToolUse", {**agent_call(TRIVIAL), "session_id": "sess-9", "tool_use_id": "toolu_9"})
-    run("PostToolUse", {"session_id": "sess-9", "tool_name": "Agent", "tool_use_id": "toolu_9",
-                        "tool_response": {"status": "completed", "resolvedModel": "claude-haiku-5-5"}})
+    run("SessionStart", {"session_id": "sess-9", "source": "startup", "model": "claude-opus-5-5"})
+    assert config.read_session_model("sess-9") == "claude-opus-5-5"
     tree = tt.Tree(str(tmp_path / "claude"))
     main = tree.session("/p", "sess-9")
-    main.response("claude-haiku-5-5", {"input_tokens": 1000, "output_tokens": 100})
+    # the transcript says sonnet: it wins over SessionStart (which `claude -p` sends without a model)
+    main.response("claude-sonnet-5-5", {"input_tokens": 1000, "output_tokens": 100})
+    agent = main.subagent("agent9")
+    agent.response("claude-haiku-5-5", {"input_tokens": 1000, "output_tokens": 100})
     main.write()
+    agent.write()
+    run("PreToolUse", {**agent_call(TRIVIAL), "session_id": "sess-9", "tool_use_id": "toolu_9",
+                       "transcript_path": main.path})
+    run("PostToolUse", {"session_id": "sess-9", "tool_name": "Agent", "tool_use_id": "toolu_9",
+                        "tool_response": {"status": "completed", "resolvedModel": "claude-haiku-5-5",
+                                          "agentId": "agent9"}})
     run("Stop", {"session_id": "sess-9", "transcript_path": main.path, "stop_hook_active": False})
     with store.Ledger() as book:
-        (entry,) = list(book.entries())
-        routing = book.db.execute("select event, action, model, resolved_model from routing order by ts").fetchall()
-    # the baseline is the session's main model: sonnet 5.5, 1000 × $2 + 100 × $10 per 1M
-    assert entry.baseline_model == "claude-sonnet-5-5" and entry.baseline_cost == pytest.approx(0.003)
-    assert routing == [("pre", "set", "haiku", None), ("post", None, None, "claude-haiku-5-5")]
+        by_model = {e.model: e for e in book.entries()}
+        routing = book.db.execute("select event, action, model, resolved_model, agent_id from routing "
+                                  "order by ts").fetchall()
+    # the main thread saved nothing; the routed subagent is priced against the main model, sonnet 5.5:
+    # 1000 x $2 + 100 x $10 per 1M = $0.003, against haiku's 1000 x $0.10 + 100 x $0.50 = $0.00015
+    sonnet, haiku = by_model["claude-sonnet-5-5"], by_model["claude-haiku-5-5"]
+    assert sonnet.savings == 0 and sonnet.baseline_from == "own model"
+    assert haiku.baseline_model == "claude-sonnet-5-5" and haiku.baseline_from == "routed"
+    assert haiku.baseline_cost == pytest.approx(0.003) and haiku.savings == pytest.approx(0.00285)
+    assert routing == [("pre", "set", "haiku", None, None), ("post", None, None, "claude-haiku-5-5", "agent9")]
 
     with store.Ledger() as book:
         report = reports.build(book, by="tier")
@@ -183,7 +222,47 @@ def test_session_start_and_post_tool_use_and_stop_fold_everything_into_the_ledge
     assert "subagents routed by the hook: 1 (set haiku 1); ran on: haiku 1" in reports.format_table(report)
     run("Stop", {"session_id": "sess-9", "transcript_path": main.path})  # nothing new: nothing doubled
     with store.Ledger() as book:
-        assert book.count() == 1 and book.db.execute("select count(*) from routing").fetchone()[0] == 2
+        assert book.count() == 2 and book.db.execute("select count(*) from routing").fetchone()[0] == 2
+
+
+def test_an_upgraded_subagent_shows_its_extra_cost_as_negative_savings(tmp_path):
+    write_config("[hooks]\nallow_upgrade = true\n")
+    tree = tt.Tree(str(tmp_path / "claude"))
+    main = tree.session("/p", "sess-up")
+    main.response("claude-haiku-5-5", {"input_tokens": 1000, "output_tokens": 100})
+    agent = main.subagent("agentup")
+    agent.response("claude-opus-5-5", {"input_tokens": 1000, "output_tokens": 100})
+    main.write()
+    agent.write()
+    run("PreToolUse", {**agent_call(ARCHITECTURE), "session_id": "sess-up", "tool_use_id": "toolu_up",
+                       "transcript_path": main.path})
+    run("PostToolUse", {"session_id": "sess-up", "tool_name": "Agent", "tool_use_id": "toolu_up",
+                        "tool_response": {"agentId": "agentup", "resolvedModel": "claude-opus-5-5"}})
+    run("Stop", {"session_id": "sess-up", "transcript_path": main.path})
+    with store.Ledger() as book:
+        report = reports.build(book, by="tier")
+    # opus: 1000 x $4 + 100 x $20 = $0.006; on haiku, the main model, $0.00015: $0.00585 more spent
+    assert report["total"]["savings"] == pytest.approx(-0.00585)
+    assert "-$0.00585" in reports.format_table(report)
+
+
+def test_the_first_turn_on_an_empty_home_is_recorded_whatever_the_deadline(tmp_path, monkeypatch):
+    """A new ledger is created inside the Stop hook: its deadline must not leave the turn out."""
+    monkeypatch.setattr(hooks, "INGEST_SECONDS", -1.0)  # already past when the ingest starts
+    write_config("[budgets]\ndaily = 0.0001\n")
+    tree = tt.Tree(str(tmp_path / "claude"))
+    tree.clock = int(time.time() * 1000) - 60_000  # a turn a minute ago: today, for the daily budget
+    main = tree.session("/p", "sess-new")
+    main.response("claude-opus-5-5", {"input_tokens": 10_000, "output_tokens": 1000})
+    agent = main.subagent("late")
+    agent.response("claude-haiku-5-5", {"input_tokens": 10, "output_tokens": 1})
+    main.write()
+    agent.write()
+    assert not os.path.exists(os.path.join(os.environ["TEC_HOME"], "ledger.sqlite3"))
+    run("Stop", {"session_id": "sess-new", "transcript_path": main.path})
+    with store.Ledger() as book:
+        assert {e.model for e in book.entries()} >= {"claude-opus-5-5"}
+    assert state.budget_status()["over"] is True
 
 
 def test_a_corrupt_config_or_unwritable_home_degrades_to_silence(tmp_path, monkeypatch):

@@ -108,7 +108,8 @@ def test_export_dict_has_the_documented_keys():
     entry = make_entry("edit", "gemini-flash", {"input": 5}, session="s", project="/p", ts=1_764_000_000_123)
     data = entry.to_dict()
     assert set(data) == {"v", "time", "source", "session", "project", "model", "tier", "tokens", "cost", "prices",
-                         "baseline_model", "baseline_cost", "savings", "status", "prompt_hash", "request"}
+                         "baseline_model", "baseline_cost", "savings", "baseline_from", "status", "prompt_hash",
+                         "request"}
     assert data["time"] == "2025-11-24T16:00:00.123Z"
     assert data["model"] == "gemini-2.5-flash-lite" and data["tier"] == "gemini-flash"
 

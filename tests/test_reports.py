@@ -23,7 +23,7 @@ ROW_FIELDS = {"key", "calls", "unpriced_calls", "tokens", "cost", "baseline_cost
               "by_tier"}
 TOTAL_FIELDS = ROW_FIELDS - {"key"}
 REPORT_FIELDS = {"schema", "by", "since", "until", "generated", "ledger", "currency", "rows", "total",
-                 "unpriced_models"}
+                 "unpriced_models", "baselines"}
 BAR_CHARS = set("█▏▎▍▌▋▊▉")
 
 
@@ -388,7 +388,7 @@ def test_format_table_for_days_has_bars(book):
     assert set(rule) == {"─"}
     assert total.split()[:2] == ["total", "5"]
     assert "$0.1143*" in total.split()  # 0.114325 to 4 significant digits, and an unpriced call
-    assert notes and notes[-1].startswith("baseline:")
+    assert notes and notes[-1].startswith("savings:")
     # Bars: the dearest day (0.068) gets the full 24 cells; 0.037325 / 0.068 * 24 = 13.17 cells.
     assert body[1].endswith("█" * units.BAR_WIDTH)
     bar_1123 = body[0].split()[-1]

@@ -243,8 +243,14 @@ def test_cache_writes_take_the_larger_of_total_and_split():
                                                "cache_write_1h": 300, "cache_read": 0, "thinking": 0}
     usage["cache_creation_input_tokens"] = 0  # an older CLI left the total empty
     assert transcripts.usage_tokens(usage)["cache_write_5m"] == 100
-    assert transcripts.usage_tokens({"input_tokens": "9", "output_tokens": -3}) == {
+    assert transcripts.usage_tokens({"input_tokens": None}) == {
         "input": 0, "output": 0, "cache_write_5m": 0, "cache_write_1h": 0, "cache_read": 0, "thinking": 0}
+
+
+@pytest.mark.parametrize("value", ["9", -3, 1.5, 1e308, 99999999999999999999999, 10**9, True, float("nan")])
+def test_an_impossible_token_count_is_named(value):
+    with pytest.raises(ValueError, match="output_tokens = .* is not a plausible token count"):
+        transcripts.usage_tokens({"input_tokens": 1, "output_tokens": value})
 
 
 def test_a_deadline_stops_between_chunks_and_the_next_run_finishes(claude, book, monkeypatch):
@@ -320,3 +326,62 @@ def test_progress_bar_only_on_a_terminal(capsys):
     assert "10/10 files" in tty.text and tty.text.endswith("\n")
     with open(os.devnull, "w") as devnull:
         assert ingest.progress_bar(devnull) is None
+
+
+# --------------------------------------------------------------------------- damaged lines
+
+
+def _assistant(n: int, usage: dict, timestamp: str = "2026-11-25T10:00:00.000Z", extra: str = "") -> str:
+    import json
+
+    line = {"type": "assistant", "requestId": f"req_{n}", "sessionId": "s-dmg", "timestamp": timestamp,
+            "message": {"id": f"msg_{n}", "model": "claude-haiku-5-5", "usage": usage,
+                        "content": [{"type": "text", "text": f"answer {n}{extra}"}]}}
+    return json.dumps(line, ensure_ascii=False)
+
+
+def _write_session(claude: str, name: str, lines: list[str]) -> str:
+    folder = os.path.join(claude, "projects", "-p")
+    os.makedirs(folder, exist_ok=True)
+    path = os.path.join(folder, f"{name}.jsonl")
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write("\n".join(lines) + "\n")
+    return path
+
+
+@pytest.mark.parametrize("value", ["99999999999999999999999", "-5", "1e308", "12.5", '"7"'])
+def test_one_impossible_count_costs_one_line_and_nothing_else(claude, book, value):
+    good = {"input_tokens": 10, "output_tokens": 5}
+    bad_line = _assistant(2, {"input_tokens": 1, "output_tokens": 1}).replace('"input_tokens": 1,',
+                                                                            f'"input_tokens": {value},', 1)
+    path = _write_session(claude, "a", [_assistant(1, good), bad_line, _assistant(3, good)])
+    stats = ingest_tree(claude, book)
+    assert stats.responses == 2 and stats.malformed == 1
+    assert any(w.startswith(f"{path}:2: skipped") and "input_tokens" in w and "plausible" in w
+               for w in stats.warnings), stats.warnings
+    # the file's offset moved on, later sessions are still read, and nothing raises again
+    _write_session(claude, "b", [_assistant(4, good)])
+    again = ingest_tree(claude, book)
+    assert again.responses == 1 and again.malformed == 0
+    assert book.count() == 3
+
+
+def test_an_unreadable_timestamp_is_a_counted_warning(claude, book):
+    path = _write_session(claude, "t", [_assistant(1, {"input_tokens": 1}, timestamp="yesterday-ish")])
+    stats = ingest_tree(claude, book)
+    assert stats.responses == 1 and stats.bad_times == 1
+    assert any(w.startswith(f"{path}:1: unreadable timestamp 'yesterday-ish'") for w in stats.warnings)
+    (entry,) = book.entries()
+    assert entry.ts == os.stat(path).st_mtime_ns // 1_000_000
+
+
+def test_a_latin1_byte_keeps_the_response_and_says_where(claude, book):
+    path = _write_session(claude, "l", [_assistant(1, {"input_tokens": 7}, extra="CAFE")])
+    with open(path, "rb") as fh:
+        data = fh.read()
+    with open(path, "wb") as fh:
+        fh.write(data.replace(b"CAFE", b"caf\xe9"))
+    stats = ingest_tree(claude, book)
+    assert stats.responses == 1 and stats.malformed == 0
+    (warning,) = stats.warnings
+    assert warning.startswith(f"{path}:1: byte 0xe9 at column") and warning.endswith("read with it replaced")

@@ -160,11 +160,14 @@ def test_plugin_routes_a_simple_subagent_to_haiku(run_claude, plugin_dir):
 
 
 @pytest.mark.plugin
-def test_plugin_routes_a_complex_subagent_to_opus(run_claude, plugin_dir):
-    # main model sonnet, so an opus subagent is the hook's doing, not inheritance
+def test_plugin_never_sets_a_subagent_above_the_main_model_unless_allowed(run_claude, plugin_dir, tec_home):
+    # a design task in a sonnet session: opus would cost more than inheriting sonnet
     run = run_claude(COMPLEX_AGENT, plugin_dir=plugin_dir, args=["--model", "sonnet"])
     assert_ok(run)
-    assert "sonnet" in (run.messages[0].model or ""), run.explain()
+    assert "sonnet" in (run.messages[0].model or "") and "sonnet" in (run.subagent.model or ""), run.explain()
+    (tec_home / "config.toml").write_text("[hooks]\nallow_upgrade = true\n")
+    run = run_claude(COMPLEX_AGENT, plugin_dir=plugin_dir, args=["--model", "sonnet"])
+    assert_ok(run)
     assert "opus" in (run.subagent.model or ""), run.explain()
 
 

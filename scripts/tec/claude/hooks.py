@@ -47,9 +47,10 @@ def tier_defaults() -> dict:
     return config.cached("tiers", [bundled.path("prices.json")], repr(override), build)
 
 
-def session_main_model(session: object) -> str:
-    """The main model SessionStart recorded, else the top tier's model (Claude Code's default)."""
-    return config.read_session_model(session) or tier_defaults()[vocabulary.tiers()[-1]]
+def main_tier(payload: dict) -> str | None:
+    """The tier of the session's main model (see `state.main_model`), None when it is not known."""
+    model = state.main_model(payload)
+    return vocabulary.tier_of(model, tier_defaults()) if model else None
 
 
 # --------------------------------------------------------------------------- handlers
@@ -70,16 +71,15 @@ def on_prompt(payload: dict, plugin_root: str | None = None) -> dict | None:
     if conf["prompt_context"] and conf["quiet"] == "normal" and typed:
         cwd = payload.get("cwd") if isinstance(payload.get("cwd"), str) else None
         result = scoring.score(text, cwd=cwd)
-        main_model = session_main_model(payload.get("session_id"))
-        main_tier = vocabulary.tier_of(main_model, tier_defaults()) or vocabulary.tiers()[-1]
+        main = main_tier(payload) or vocabulary.tiers()[-1]  # unknown: Claude Code's default, the top tier
         if not result.no_signal:
             if vocabulary.rank(result.tier) == 0 and result.nature == "trivial-edit":
                 tool = os.path.join(plugin_root, "scripts", "edit.py") if plugin_root else "edit.py"
                 facts.append(f'trivial edit (score {result.score:.1f}/10): {tool} PATH "INSTRUCTION" makes it '
                              "on Gemini Flash and shows the diff.")
-            elif vocabulary.rank(result.tier) < vocabulary.rank(main_tier):
+            elif vocabulary.rank(result.tier) < vocabulary.rank(main):
                 facts.append(f"this task scores {result.score:.1f}/10 ({result.tier} tier); a subagent with "
-                             f'model "{vocabulary.agent_model(result.tier)}" fits it, cheaper than {main_tier}.')
+                             f'model "{vocabulary.agent_model(result.tier)}" fits it, cheaper than {main}.')
     warning = state.budget_status().get("warning")
     if isinstance(warning, str) and warning:
         facts.append(f"{warning}.")
@@ -96,7 +96,11 @@ def on_prompt(payload: dict, plugin_root: str | None = None) -> dict | None:
 
 def on_subagent(payload: dict) -> dict | None:
     """PreToolUse on Agent|Task: recommend (advise), set a missing model (enforce), or also lower
-    an explicit model two tiers or more above the recommendation (strict)."""
+    an explicit model two tiers or more above the recommendation (strict).
+
+    A model above the session's main model is never set unless `[hooks] allow_upgrade` says so:
+    the subagent would cost more than leaving it to inherit. When the main model is not known,
+    only the cheapest model may be set, since anything else might be an upgrade."""
     from ..routing import scoring
 
     if payload.get("tool_name") not in ("Agent", "Task"):
@@ -115,7 +119,9 @@ def on_subagent(payload: dict) -> dict | None:
         model = vocabulary.agent_model(vocabulary.cheaper(model) or model)
     explicit = tool_input.get("model")
     agent_type = tool_input.get("subagent_type") or ""
-    action, output = "kept", None
+    main = main_tier(payload)
+    above = vocabulary.rank(model) > vocabulary.rank(main) if main else vocabulary.rank(model) > _cheapest_rank()
+    action, output, why = "kept", None, None
     reason = f"{PREFIX}score {result.score:.1f}/10 -> {model}"
     if conf["mode"] == "advise":
         if explicit != model:
@@ -123,16 +129,24 @@ def on_subagent(payload: dict) -> dict | None:
             context = f'{PREFIX}this subagent task scores {result.score:.1f}/10; model "{model}" fits it.'
             output = {"hookEventName": "PreToolUse", "additionalContext": context}
     elif explicit is None and agent_type in BUILTIN_AGENTS:
-        action = "set"
-        output = _rewrite(tool_input, model, reason)
+        if above and not conf["allow_upgrade"]:
+            why = "the main model is cheaper" if main else "the main model is not known"
+        else:
+            action = "raised" if above else "set"
+            output = _rewrite(tool_input, model, reason)
     elif (conf["mode"] == "strict" and vocabulary.is_agent_model(explicit)
           and vocabulary.rank(explicit) - vocabulary.rank(model) >= 2):
         action = "lowered"
         output = _rewrite(tool_input, model, f"{reason} (was {explicit})")
     state.spool({"event": "pre", "ts": _now_ms(), "session": payload.get("session_id"),
                  "tool_use_id": payload.get("tool_use_id"), "mode": conf["mode"], "score": result.score,
-                 "recommended": result.tier, "model": model, "explicit": explicit, "action": action})
+                 "recommended": result.tier, "model": model, "explicit": explicit, "action": action,
+                 "main": main, "why": why})
     return {"hookSpecificOutput": output} if output else None
+
+
+def _cheapest_rank() -> int:
+    return min(vocabulary.rank(vocabulary.agent_model(tier)) for tier in vocabulary.tiers())
 
 
 def _rewrite(tool_input: dict, model: str, reason: str) -> dict:
@@ -146,10 +160,13 @@ def on_subagent_done(payload: dict) -> None:
     if payload.get("tool_name") not in ("Agent", "Task"):
         return None
     response = payload.get("tool_response")
-    resolved = response.get("resolvedModel") if isinstance(response, dict) else None
+    def field(name: str) -> str | None:
+        value = response.get(name) if isinstance(response, dict) else None
+        return value if isinstance(value, str) else None
+
     state.spool({"event": "post", "ts": _now_ms(), "session": payload.get("session_id"),
-                 "tool_use_id": payload.get("tool_use_id"),
-                 "resolved_model": resolved if isinstance(resolved, str) else None})
+                 "tool_use_id": payload.get("tool_use_id"), "resolved_model": field("resolvedModel"),
+                 "agent_id": field("agentId")})
     return None
 
 
@@ -167,19 +184,18 @@ def on_stop(payload: dict) -> None:
     """Stop and SubagentStop (in a detached process, see `detach`): ingest the session's new
     transcript lines (bounded in time), fold the routing spool into the ledger, and refresh
     the budget status file."""
-    from ..costs import budgets, ingest, transcripts
+    from ..costs import budgets, ingest, savings, transcripts
     from ..costs.store import Ledger
 
-    deadline = time.monotonic() + INGEST_SECONDS
     files = []
     for key in ("transcript_path", "agent_transcript_path"):
         path = payload.get(key)
         if isinstance(path, str) and path.endswith(".jsonl"):
             files.extend(f for f in transcripts.session_files(path) if f not in files)
-    with Ledger() as book:
+    with Ledger() as book:  # a first run creates the schema: the deadline starts after it
         if files:
-            ingest.ingest(files, book, deadline=deadline)
-        book.fold_spool()
+            ingest.ingest(files, book, deadline=time.monotonic() + INGEST_SECONDS)
+        savings.refresh(book)
         state.write_budget_status(budgets.status(book, session=payload.get("session_id")),
                                   budgets.settings()["action"])
     return None

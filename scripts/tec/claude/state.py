@@ -45,6 +45,40 @@ def budget_status() -> dict:
     return status if isinstance(status, dict) else {}
 
 
+TRANSCRIPT_TAIL = 256 << 10  # the main model is looked for in this much of the transcript's end
+
+
+def main_model(payload: dict) -> str | None:
+    """The session's main model: the latest main-thread response in its transcript (SessionStart
+    carries none in `claude -p`), else what SessionStart recorded; None when neither says."""
+    path = payload.get("transcript_path")
+    found = _last_model(path) if isinstance(path, str) and path.endswith(".jsonl") else None
+    return found or config.read_session_model(payload.get("session_id"))
+
+
+def _last_model(path: str) -> str | None:
+    """The `message.model` of the last main-thread assistant line in the file's tail (not synthetic)."""
+    try:
+        with open(path, "rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            fh.seek(max(0, size - TRANSCRIPT_TAIL))
+            tail = fh.read()
+    except OSError:
+        return None
+    for line in reversed(tail.split(b"\n")):
+        if b'"type":"assistant"' not in line or b'"isSidechain":true' in line:
+            continue
+        # message.model comes before the content, whose tool inputs may hold a "model" of their own
+        at = line.find(b'"model":"', max(line.find(b'"message":'), 0))
+        if at < 0:
+            continue
+        start = at + len(b'"model":"')
+        model = line[start:line.find(b'"', start)].decode("utf-8", "replace")
+        if model and model != "<synthetic>":
+            return model
+    return None
+
+
 def remember_session_model(session: object, model: str) -> None:
     path = config.session_file(session)
     if path:
@@ -68,7 +102,7 @@ def first_title(session: object, text: str) -> str | None:
 def log_error(event: str, exc: BaseException) -> None:
     """One line in `$TEC_HOME/hook-errors.log`; silent when even that cannot be written."""
     try:
-        from ..run.clients import scrub
+        from ..run.secrets import scrub
 
         message = scrub(f"{type(exc).__name__}: {exc}".replace("\n", " "))[:300]
         line = f"{time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())} {event} {message}\n"

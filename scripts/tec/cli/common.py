@@ -27,8 +27,18 @@ def command(group, name: str, summary: str, example: str, func=None, *, needs_sd
     return p
 
 
-def json_flag(p: argparse.ArgumentParser, what: str = "the result") -> None:
-    p.add_argument("--json", action="store_true", help=f"print {what} as JSON")
+def force_flag(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--force", action="store_true",
+                   help="send a file or text that looks like a secret anyway (only from a terminal)")
+
+
+def text_for_model(path: str, what: str, force: bool) -> str:
+    """A file's text (`-`: stdin) that is about to be sent to a model, past the secrets policy."""
+    from ..run import secrets
+
+    if path == "-":
+        return read_stdin()
+    return secrets.read_file(path, secrets.project_root(), force=force, what=what)[1]
 
 
 def print_json(value: object) -> None:

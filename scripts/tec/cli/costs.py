@@ -109,17 +109,19 @@ def _period(args: argparse.Namespace) -> tuple[int | None, int | None]:
 
 
 def _ingest(book, claude_dir: str | None, quiet_if_missing: bool):
+    """Read new transcript lines, fold the hooks' routing spool, settle what routing saved.
+    Returns (stats or None when no Claude Code dir exists, the dirs looked in)."""
     import os
 
-    from ..costs import ingest, transcripts
+    from ..costs import ingest, savings, transcripts
 
     dirs = transcripts.claude_dirs(claude_dir)
-    if quiet_if_missing:
-        dirs = [d for d in dirs if os.path.isdir(d)]
-        if not dirs:
-            return None
-    files = transcripts.transcript_files(dirs)
-    return ingest.ingest(files, book, progress=ingest.progress_bar())
+    found = [d for d in dirs if os.path.isdir(d)] if quiet_if_missing else dirs
+    stats = None
+    if found:
+        stats = ingest.ingest(transcripts.transcript_files(found), book, progress=ingest.progress_bar())
+    savings.refresh(book)
+    return stats, dirs
 
 
 def _print_ingest_warnings(stats) -> None:
@@ -133,7 +135,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from ..costs.store import Ledger
 
     with Ledger() as book:
-        stats = _ingest(book, args.claude_dir, quiet_if_missing=False)
+        stats, _dirs = _ingest(book, args.claude_dir, quiet_if_missing=False)
     _print_ingest_warnings(stats)
     if args.json:
         sys.stdout.write(json.dumps(stats.to_dict(), indent=2) + "\n")
@@ -155,12 +157,14 @@ def cmd_report(args: argparse.Namespace) -> int:
     from ..costs.store import Ledger
 
     since, until = _period(args)
+    looked = None
     with Ledger() as book:
         if not args.no_ingest:
-            stats = _ingest(book, args.claude_dir, quiet_if_missing=args.claude_dir is None)
+            stats, dirs = _ingest(book, args.claude_dir, quiet_if_missing=args.claude_dir is None)
             if stats is not None:
                 _print_ingest_warnings(stats)
-            book.fold_spool()  # the routing decisions hooks spooled since the last turn ended
+            if not stats or not stats.files:
+                looked = dirs
         report = reports.build(book, by=args.by, since=since, until=until, series=bool(args.html))
     if args.html:
         from ..config import write_atomic
@@ -172,6 +176,9 @@ def cmd_report(args: argparse.Namespace) -> int:
         sys.stderr.write(f"wrote {args.html}\n")
     if args.json:
         sys.stdout.write(json.dumps(report, indent=2) + "\n")
+    elif not report["rows"] and looked is not None and not (args.since or args.until):
+        sys.stdout.write(f"no ledger entries: no Claude Code transcripts found in {', '.join(looked)} "
+                         "(pass --claude-dir DIR or set CLAUDE_CONFIG_DIR)\n")
     else:
         sys.stdout.write(reports.format_table(report) + "\n")
     return 0

@@ -21,8 +21,9 @@ from ..claude import hooks
 
 BUNDLE = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 EXAMPLES = os.path.join(BUNDLE, "examples", "claude")
-SESSIONS = {"5f0c2a1e-7d3b-4c8e-9a61-2b4f8d0e1c37": "claude-opus-5-5",
-            "0e9d8c7b-6a5f-4e3d-8c2b-1a0f9e8d7c6b": "claude-sonnet-5-5"}
+SHOP = "5f0c2a1e-7d3b-4c8e-9a61-2b4f8d0e1c37"  # an opus session whose one subagent ran on haiku
+SHOP_AGENT = "a1b2c3d4e5f60718"
+SHOP_TRANSCRIPT = os.path.join(EXAMPLES, "projects", "-home-dev-shop", f"{SHOP}.jsonl")
 PAYLOADS = [
     ("UserPromptSubmit", {"prompt": "Fix the typo in README.md: 'recieve' should be 'receive'"}),
     ("UserPromptSubmit", {"prompt": "Add a retry with exponential backoff to the HTTP client and test it"}),
@@ -42,10 +43,11 @@ def section(title: str) -> None:
 
 
 def show_hooks() -> None:
+    # a session whose main model is opus, as its transcript records it
+    session = {"session_id": "demo", "cwd": BUNDLE, "transcript_path": SHOP_TRANSCRIPT}
     for event, payload in PAYLOADS:
         out = io.StringIO()
-        hooks.main(event, BUNDLE, stdin=io.StringIO(json.dumps({**payload, "session_id": "demo", "cwd": BUNDLE})),
-                   stdout=out)
+        hooks.main(event, BUNDLE, stdin=io.StringIO(json.dumps({**payload, **session})), stdout=out)
         shown = payload.get("prompt") or payload["tool_input"]["prompt"]
         sys.stdout.write(f"{event}: {shown[:70]}{'…' if len(shown) > 70 else ''}\n")
         if not out.getvalue():
@@ -60,8 +62,13 @@ def show_hooks() -> None:
 
 
 def show_costs() -> None:
-    for session, model in SESSIONS.items():  # what SessionStart would have recorded
-        hooks.on_session_start({"session_id": session, "model": model})
+    # what the subagent hooks recorded when the shop session delegated its tests: savings count
+    # only what routing moved (this subagent), against the session's main model
+    call = {"session_id": SHOP, "transcript_path": SHOP_TRANSCRIPT, "tool_name": "Agent", "tool_use_id": "toolu_shop",
+            "tool_input": {"description": "Tests", "prompt": "Write unit tests for apply_discount() in "
+                           "checkout/discounts.py", "subagent_type": "general-purpose"}}
+    hooks.on_subagent(call)
+    hooks.on_subagent_done({**call, "tool_response": {"agentId": SHOP_AGENT, "resolvedModel": "claude-haiku-5-5"}})
     cli.main(["costs", "ingest", "--claude-dir", EXAMPLES])
     sys.stdout.write("\n")
     cli.main(["costs", "--no-ingest", "--by", "session"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .common import command, print_json, print_warnings
+from .common import command, force_flag, print_json, print_warnings
 from .execute import describe_attempt, exit_code
 
 
@@ -17,7 +17,7 @@ def add_parsers(commands) -> None:
     e.add_argument("instruction", metavar="INSTRUCTION", help="what to change")
     e.add_argument("--apply", action="store_true", help="write the change (atomically, after a backup)")
     e.add_argument("--model", metavar="TIER", help="the first model (default [edit] model: gemini-flash)")
-    e.add_argument("--force", action="store_true", help="send a file that looks like a secret anyway")
+    force_flag(e)
     e.add_argument("--json", action="store_true", help="print the result as JSON")
 
 

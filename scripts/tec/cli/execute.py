@@ -12,7 +12,7 @@ import sys
 
 from ..errors import InputError
 from ..vocabulary import format_usd
-from .common import command, print_json, print_warnings, read_file, read_stdin
+from .common import command, force_flag, print_json, print_warnings, read_file, read_stdin, text_for_model
 
 BUDGET_EXIT = 3
 
@@ -32,6 +32,7 @@ def add_parsers(commands) -> None:
     p.add_argument("--escalate", action="store_true", help="move up one tier when a call fails or is rejected")
     p.add_argument("--validate", action="store_true", help="send the answer to the validation gate")
     p.add_argument("--concurrency", type=int, metavar="N", help="batch calls in flight (default 4)")
+    force_flag(p)
     p.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
@@ -42,10 +43,11 @@ def cmd_execute(args: argparse.Namespace) -> int:
         return _execute_batch(args)
     if args.prompt is None and args.prompt_file is None:
         raise InputError("no prompt given", "pass --prompt TEXT, --prompt-file FILE or --batch FILE")
-    prompt = read_file(args.prompt_file, "prompt") if args.prompt_file else (
+    prompt = text_for_model(args.prompt_file, "prompt file", args.force) if args.prompt_file else (
         read_stdin() if args.prompt == "-" else args.prompt)
-    judge = validation.gate() if args.validate else None
-    result = execute.execute(args.model, prompt, args.max_tokens, escalate=args.escalate, judge=judge)
+    judge = validation.gate(force=args.force) if args.validate else None
+    result = execute.execute(args.model, prompt, args.max_tokens, escalate=args.escalate, judge=judge,
+                             force=args.force)
     out = result.to_dict()
     print_warnings(out["warnings"])
     if args.json:

@@ -7,7 +7,7 @@ import sys
 
 from ..errors import InputError
 from ..vocabulary import format_usd
-from .common import command, print_json, read_file
+from .common import command, force_flag, print_json, text_for_model
 
 
 def add_parsers(commands) -> None:
@@ -18,6 +18,7 @@ def add_parsers(commands) -> None:
     v.add_argument("--output", metavar="FILE", help="the output to judge; - reads stdin")
     v.add_argument("--model", metavar="MODEL", help="the judge (default [validate] model: sonnet)")
     v.add_argument("--syntax", nargs="+", metavar="PATH", help="only check that these files parse")
+    force_flag(v)
     v.add_argument("--json", action="store_true", help="print the verdict as JSON")
 
 
@@ -28,7 +29,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
         raise InputError("tec validate needs --task and --output", "or --syntax PATH... to check files parse")
     from ..run import validation
 
-    verdict = validation.validate(args.task, read_file(args.output, "output"), args.model).to_dict()
+    output = text_for_model(args.output, "output", args.force)
+    verdict = validation.validate(args.task, output, args.model, force=args.force).to_dict()
     if args.json:
         print_json(verdict)
     elif verdict["error"]:

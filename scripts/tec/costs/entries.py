@@ -2,7 +2,9 @@
 
 Prices are applied when an entry is made, and the price table's date is stored with
 it, so `Ledger.recost()` can price history again after a price update. The savings
-of an entry are the same tokens on the baseline model minus what they cost.
+of an entry are the same tokens on the baseline model minus what they cost, and only
+calls that routing moved have a baseline other than their own model (`BASELINES`):
+Claude Code's main thread, and subagents the hook did not route, saved nothing.
 """
 
 from __future__ import annotations
@@ -18,6 +20,14 @@ ENTRY_VERSION = 1  # the exported entry's keys ("v")
 STATUSES = ("ok", "error")
 PROMPT_HASH_CHARS = 16
 DEFAULT_BASELINE = "session"  # the session's main model when known, else the top tier
+BASELINES = {  # entries.baseline_from -> how the baseline was found
+    "own model": "a main-thread call, or a subagent the hook did not route: its own model (nothing saved)",
+    "routed": "a subagent the hook routed: the session's main model (negative when it went up)",
+    "session": "tec's own call in a session: that session's main model",
+    "top tier": "tec's own call outside a session: the top tier",
+    "config": "[ledger] baseline",
+    "given": "the baseline named for the call (or by `tec costs recost --baseline`)",
+}
 
 @dataclass
 class Entry:
@@ -47,6 +57,8 @@ class Entry:
     request: str | None = None  # message.id:requestId for Claude Code responses
     message_id: str | None = None
     sidechain: int = 0
+    agent_id: str | None = None  # the subagent that made the call (Claude Code's agentId)
+    baseline_from: str | None = None  # how the baseline was found: BASELINE_SOURCES
 
     @classmethod
     def from_row(cls, row: tuple) -> Entry:
@@ -79,6 +91,7 @@ class Entry:
             "baseline_model": self.baseline_model,
             "baseline_cost": self.baseline_cost,
             "savings": self.savings,
+            "baseline_from": self.baseline_from,
             "status": self.status,
             "prompt_hash": self.prompt_hash,
             "request": self.request,
@@ -157,15 +170,17 @@ class Pricer:
     """Prices entries with one registry; each model is looked up once, so ingesting
     thousands of responses costs a dict lookup per response, not a registry search."""
 
-    def __init__(self, reg=None, settings: dict | None = None) -> None:
+    def __init__(self, reg=None, settings: dict | None = None, main_model=None) -> None:
+        """`main_model(session)`: the session's main model, if known (default: what SessionStart recorded)."""
         self.reg = reg or registry.load_registry()
         self._price_counts = prices.price_counts
         self.settings = settings or config.settings("ledger")
         setting = self.settings["baseline"]
         self.per_session = setting == "session"
         self.baseline = self.reg.resolve(self.reg.top_tier() if self.per_session else setting)
+        self._main_model = main_model or config.read_session_model
         self._models: dict[str, tuple] = {}
-        self._sessions: dict[str, str] = {}
+        self._sessions: dict[str, str | None] = {}
 
     def model(self, name: str) -> tuple:
         """(stored id, tier, price entry or None) for a model name as given."""
@@ -179,13 +194,23 @@ class Pricer:
             found = self._models[name] = (stored, reg.tier_of(stored), reg.rates(stored))
         return found
 
-    def session_model(self, session: str) -> str:
-        """The main model SessionStart recorded for `session`, else the fallback baseline."""
-        found = self._sessions.get(session)
-        if found is None:
-            found = config.read_session_model(session) or self.baseline
-            self._sessions[session] = found = self.reg.resolve(found)
-        return found
+    def session_model(self, session: str) -> str | None:
+        """The session's main model, resolved, or None when it is not known."""
+        if session not in self._sessions:
+            found = self._main_model(session)
+            self._sessions[session] = self.reg.resolve(found) if found else None
+        return self._sessions[session]
+
+    def baseline_for(self, source: str, model: str, session: str | None, given: str | None) -> tuple[str, str]:
+        """(baseline model, how it was found: a key of BASELINES) for a call on `model`."""
+        if given:
+            return self.reg.resolve(given), "given"
+        if not self.per_session:
+            return self.baseline, "config"
+        if source == "claude-code":  # routed subagents are settled later (savings.settle_routed)
+            return model, "own model"
+        main = self.session_model(session) if session else None
+        return (main, "session") if main else (self.baseline, "top tier")
 
     def costs(self, rates: dict | None, baseline_model: str, counts: dict) -> tuple:
         """(cost, baseline cost, savings) in USD; None where a model is unpriced."""
@@ -198,18 +223,13 @@ class Pricer:
 
     def row(self, source: str, model: str, counts: dict, *, ts: int, session=None, project=None, tier=None,
             status: str = "ok", prompt=None, prompt_digest=None, baseline=None, request=None, message_id=None,
-            sidechain: bool = False) -> tuple:
+            sidechain: bool = False, agent_id: str | None = None) -> tuple:
         """A ledger row (in `COLUMNS` order) from checked counts: every kind an int >= 0."""
         stored, model_tier, rates = self.model(model)
-        if baseline:
-            baseline_model = self.reg.resolve(baseline)
-        elif self.per_session and session:
-            baseline_model = self.session_model(session)
-        else:
-            baseline_model = self.baseline
+        baseline_model, found = self.baseline_for(source, stored, session, baseline)
         cost, base, savings = self.costs(rates, baseline_model, counts)
         return (ts, source, session, project, stored, tier or model_tier,
                 *(counts[kind] for kind in TOKEN_KINDS),
                 cost, self.reg.date, baseline_model, base, savings, status,
                 prompt_digest or prompt_hash(prompt), prompt if self.settings["store_prompts"] else None,
-                request, message_id, int(bool(sidechain)))
+                request, message_id, int(bool(sidechain)), agent_id, found)

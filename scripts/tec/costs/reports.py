@@ -27,6 +27,13 @@ BY_TIME = ("day", "week", "month")
 BY_COLUMN = GROUP_COLUMNS
 BY = (*BY_TIME, *BY_COLUMN)
 NO_VALUE = "(none)"
+BASELINE_LABELS = {  # entries.baseline_from -> how a report line names it
+    "routed": "calls of subagents the hook routed, against the session's main model",
+    "session": "tec calls, against the session's main model",
+    "top tier": "tec calls outside a session, against the top tier",
+    "config": "calls against [ledger] baseline",
+    "given": "calls against a baseline named for them",
+}
 
 
 @dataclass
@@ -149,6 +156,7 @@ def build(book, by: str = "day", since: int | None = None, until: int | None = N
         "rows": rows,
         "total": total.to_dict(),
         "unpriced_models": sorted(total.unpriced_models),
+        "baselines": book.baseline_counts(since, until),
         **extra,
     }
     if series:
@@ -235,8 +243,17 @@ def _notes(report: dict) -> list[str]:
         ran = ", ".join(f"{t} {n}" for t, n in sorted(routing["resolved_tiers"].items()))
         notes.append(f"subagents routed by the hook: {routing['subagent_calls']} ({'; '.join(parts)})"
                      + (f"; ran on: {ran}" if ran else ""))
-    notes.append("baseline: the same tokens on the session's main model, else opus ([ledger] baseline)")
+    notes.append(baseline_note(report.get("baselines", {})))
     return notes
+
+
+def baseline_note(counts: dict[str, int]) -> str:
+    """How the baselines were found, in one line: savings count only what routing moved."""
+    moved = {key: n for key, n in counts.items() if key not in ("own model", "unrecorded")}
+    parts = [f"{n:,} {BASELINE_LABELS.get(key, key)}" for key, n in sorted(moved.items(), key=lambda kv: -kv[1])]
+    own = counts.get("own model", 0) + counts.get("unrecorded", 0)
+    text = "savings: " + ("; ".join(parts) if parts else "nothing was routed")
+    return text + (f"; {own:,} calls routing did not move are their own baseline" if own else "")
 
 
 # --------------------------------------------------------------------------- html
@@ -252,5 +269,5 @@ def render_html(report: dict) -> str:
                              autoescape=jinja2.select_autoescape(["html", "j2"]), keep_trailing_newline=True)
     template = env.get_template("report.html.j2")
     series = report.get("series", [])
-    return template.render(report=report, usd=usd, compact=compact,
+    return template.render(report=report, usd=usd, compact=compact, baseline_note=baseline_note(report["baselines"]),
                            spend_chart=charts.stacked_bars(series), savings_chart=charts.savings_line(series))

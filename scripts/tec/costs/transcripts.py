@@ -86,28 +86,42 @@ def parse_time(text: object) -> int | None:
     return seconds * 1000 + millis
 
 
-def _count(value: object) -> int:
-    return value if type(value) is int and value > 0 else 0
+MAX_TOKENS = 100_000_000  # per kind and response: far beyond any context window; more is a damaged line
+
+
+def _count(value: object, name: str) -> int:
+    """A token count from a usage object: missing or null is 0; anything not a plausible count
+    (negative, fractional, beyond int64, absurdly large, not a number) is a ValueError that names it."""
+    if value is None:
+        return 0
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value \
+            or not 0 <= value <= MAX_TOKENS or value != int(value):
+        shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
+        raise ValueError(f"usage {name} = {shown} is not a plausible token count")
+    return int(value)
 
 
 def usage_tokens(usage: dict) -> dict:
     """Anthropic usage → the registry's token kinds. Cache writes are the larger of the
-    total and the sum of its 5m/1h split (transcripts before 2.1.152 under-filled one)."""
-    count = _count
+    total and the sum of its 5m/1h split (transcripts before 2.1.152 under-filled one).
+    ValueError for a count that cannot be true (see `_count`)."""
+    def count(source: dict, key: str) -> int:
+        return _count(source.get(key), key)
+
     split = usage.get("cache_creation")
     w5 = w1 = 0
     if isinstance(split, dict):
-        w5 = count(split.get("ephemeral_5m_input_tokens"))
-        w1 = count(split.get("ephemeral_1h_input_tokens"))
-    total = count(usage.get("cache_creation_input_tokens"))
+        w5 = count(split, "ephemeral_5m_input_tokens")
+        w1 = count(split, "ephemeral_1h_input_tokens")
+    total = count(usage, "cache_creation_input_tokens")
     if total > w5 + w1:
         w5 += total - w5 - w1
     return {
-        "input": count(usage.get("input_tokens")),
-        "output": count(usage.get("output_tokens")),
+        "input": count(usage, "input_tokens"),
+        "output": count(usage, "output_tokens"),
         "cache_write_5m": w5,
         "cache_write_1h": w1,
-        "cache_read": count(usage.get("cache_read_input_tokens")),
+        "cache_read": count(usage, "cache_read_input_tokens"),
         "thinking": 0,  # Claude reports thinking inside output_tokens
     }
 
@@ -120,18 +134,20 @@ class Response:
     message_id: str | None
     model: str
     tokens: dict
-    ts: int
+    ts: int | None
     session: str
     project: str | None
     sidechain: bool
+    agent_id: str | None = None
 
     @property
     def total(self) -> int:
         return sum(self.tokens.values())
 
 
-def read_response(obj: dict, fallback_session: str, fallback_ts: int) -> Response | None:
-    """The billable response on one transcript line, or None (not a response, synthetic, an error)."""
+def read_response(obj: dict, fallback_session: str) -> Response | None:
+    """The billable response on one transcript line, or None (not a response, synthetic, an error).
+    `ts` is None when the line's timestamp cannot be read; ValueError for an impossible usage."""
     if obj.get("type") != "assistant" or obj.get("isApiErrorMessage") is True:
         return None
     message = obj.get("message")
@@ -152,9 +168,11 @@ def read_response(obj: dict, fallback_session: str, fallback_ts: int) -> Respons
         key = None
     session = obj.get("sessionId")
     project = obj.get("cwd")
-    return Response(key, mid, model, usage_tokens(usage), parse_time(obj.get("timestamp")) or fallback_ts,
+    agent = obj.get("agentId")
+    return Response(key, mid, model, usage_tokens(usage), parse_time(obj.get("timestamp")),
                     session if isinstance(session, str) and session else fallback_session,
-                    project if isinstance(project, str) else None, obj.get("isSidechain") is True)
+                    project if isinstance(project, str) else None, obj.get("isSidechain") is True,
+                    agent if isinstance(agent, str) and agent else None)
 
 
 def session_of(path: str) -> str:

@@ -216,9 +216,11 @@ def unified_diff(old: str, new: str, path: str) -> str:
     return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in diff)
 
 
-def write_with_backup(path: str, new_text: str, backup_dir: str) -> str:
+def write_with_backup(path: str, new_text: str, backup_dir: str, original: str | None = None) -> str:
     """Copy the file into `backup_dir`, then replace it atomically with `new_text`; the backup's path.
 
+    With `original` (the text the edit was made from), a file that changed since it was read is
+    left alone: the edit would silently revert whatever Claude Code or the user wrote meanwhile.
     The new text goes to a temporary file beside the original, is flushed to disk and renamed
     over it, so a crash or an error at any step leaves the original as it was. A symlink is
     followed, not replaced. Failures raise TecError.
@@ -226,7 +228,12 @@ def write_with_backup(path: str, new_text: str, backup_dir: str) -> str:
     real = os.path.realpath(path)
     try:
         mode = os.stat(real).st_mode & 0o7777
-        backup = _backup(real, backup_dir, mode)
+        with open(real, "rb") as fh:
+            current = fh.read()
+        if original is not None and current != original.encode("utf-8"):
+            raise TecError(f"{path} changed while the model was working on it; nothing was written",
+                           hint="run the edit again on the file as it is now")
+        backup = _backup(real, current, backup_dir, mode)
     except OSError as exc:
         raise TecError(f"could not back up {path} to {backup_dir}: {exc.strerror or exc}",
                        hint="the file is unchanged") from None
@@ -238,13 +245,11 @@ def write_with_backup(path: str, new_text: str, backup_dir: str) -> str:
     return backup
 
 
-def _backup(real: str, backup_dir: str, mode: int) -> str:
+def _backup(real: str, data: bytes, backup_dir: str, mode: int) -> str:
     """A new file in `backup_dir` named <timestamp>[.n]-<name>; an older backup is never overwritten."""
     import time
 
-    os.makedirs(backup_dir, exist_ok=True)
-    with open(real, "rb") as fh:
-        data = fh.read()
+    os.makedirs(backup_dir, mode=0o700, exist_ok=True)
     stamp, name = time.strftime("%Y%m%d-%H%M%S"), os.path.basename(real)
     n = 0
     while True:

@@ -11,6 +11,7 @@ proxies and tests): `ANTHROPIC_BASE_URL`, `GOOGLE_GEMINI_BASE_URL`.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from dataclasses import dataclass, field
@@ -18,12 +19,14 @@ from dataclasses import dataclass, field
 from .. import bundled, config
 from ..errors import ConfigError
 from ..vocabulary import TOKEN_KINDS
+from .secrets import KEY_VARS, scrub
 
 # Failure kinds. Escalation moves up a tier on the ones listed in execution.escalate_on.
+PROVIDERS = ("anthropic", "google")  # the vendors with a client here
 KINDS = ("quota", "server", "overloaded", "timeout", "connection", "blocked", "empty", "malformed", "auth",
          "bad_request", "unsupported")
-ANTHROPIC_KEY_VARS = ("ANTHROPIC_API_KEY",)
-GEMINI_KEY_VARS = ("GEMINI_API_KEY", "GOOGLE_API_KEY")
+ANTHROPIC_KEY_VARS = KEY_VARS["anthropic"]
+GEMINI_KEY_VARS = KEY_VARS["google"]
 _BLOCKED_FINISH = {"SAFETY", "RECITATION", "BLOCKLIST", "PROHIBITED_CONTENT", "SPII", "IMAGE_SAFETY"}
 
 
@@ -74,15 +77,6 @@ def api_key(provider: str) -> str:
     raise ConfigError(f"{' or '.join(names)} is not set", f"export {names[0]}=... to call {provider} models")
 
 
-def scrub(text: str) -> str:
-    """`text` with every API key in the environment replaced by `***`."""
-    for name in (*ANTHROPIC_KEY_VARS, *GEMINI_KEY_VARS, "ANTHROPIC_AUTH_TOKEN"):
-        value = os.environ.get(name, "").strip()
-        if len(value) >= 8:
-            text = text.replace(value, "***")
-    return text
-
-
 def call(model_id: str, prompt: str, *, reg, system: str | None = None, max_tokens: int = 1024,
          schema: dict | None = None, thinking_off: bool = True) -> CallResult:
     """Send one prompt; never raises for API or network failures (see `CallResult.kind`).
@@ -91,11 +85,10 @@ def call(model_id: str, prompt: str, *, reg, system: str | None = None, max_toke
     response schema on Gemini) and fills `data`. A missing key raises ConfigError.
     """
     provider = provider_of(model_id, reg)
-    if provider not in ("anthropic", "google"):
+    if provider not in PROVIDERS:
         return CallResult(model_id, provider).fail("unsupported", f"no client for model {model_id!r}")
     key = api_key(provider)
     conf = config.settings("execution")
-    started = time.perf_counter()
     try:
         if provider == "anthropic":
             result = _call_anthropic(model_id, prompt, key, conf, system, max_tokens, schema)
@@ -105,7 +98,6 @@ def call(model_id: str, prompt: str, *, reg, system: str | None = None, max_toke
         package = "anthropic" if provider == "anthropic" else "google-genai (Python 3.11 or newer)"
         raise ConfigError(f"cannot load the {provider} SDK: {exc}",
                           f"run `tec install` (it sets up a private environment), or pip install {package}") from None
-    result.latency_ms = round((time.perf_counter() - started) * 1000, 1)
     return result
 
 
@@ -124,19 +116,20 @@ def _call_anthropic(model_id, prompt, key, conf, system, max_tokens, schema) -> 
     if schema is not None:
         kwargs["tools"] = [{"name": "answer", "description": "Record the answer.", "input_schema": schema}]
         kwargs["tool_choice"] = {"type": "tool", "name": "answer"}
-    try:
-        with client:
-            message = client.messages.create(**kwargs)
-    except anthropic.APIStatusError as exc:
-        return result.fail(*_anthropic_status(exc))
-    except anthropic.APITimeoutError:
-        return result.fail("timeout", f"no answer from Claude within {conf['timeout_s']} s")
-    except anthropic.APIConnectionError as exc:
-        return result.fail("connection", f"cannot reach the Claude API: {_cause(exc)}")
-    except anthropic.APIResponseValidationError as exc:
-        return result.fail("malformed", f"the Claude API answered with an unexpected body: {exc}")
-    except ValueError as exc:  # a body that is not JSON
-        return result.fail("malformed", f"the Claude API answered with a body that is not JSON: {exc}")
+    with _timed(result):
+        try:
+            with client:
+                message = client.messages.create(**kwargs)
+        except anthropic.APIStatusError as exc:
+            return result.fail(*_anthropic_status(exc))
+        except anthropic.APITimeoutError:
+            return result.fail("timeout", f"no answer from Claude within {conf['timeout_s']} s")
+        except anthropic.APIConnectionError as exc:
+            return result.fail("connection", f"cannot reach the Claude API: {_cause(exc)}")
+        except anthropic.APIResponseValidationError as exc:
+            return result.fail("malformed", f"the Claude API answered with an unexpected body: {exc}")
+        except ValueError as exc:  # a body that is not JSON
+            return result.fail("malformed", f"the Claude API answered with a body that is not JSON: {exc}")
     usage = getattr(message, "usage", None)
     if usage is None:  # a 200 whose body is not a message (the SDK hands it over as is)
         return result.fail("malformed", "the Claude API answered 200 without a message")
@@ -181,6 +174,16 @@ def status_kind(status: int | None, *, overloaded: int) -> str:
     return "bad_request"
 
 
+@contextlib.contextmanager
+def _timed(result: CallResult):
+    """Sets `result.latency_ms` to the request's own time: the SDK's import and set-up are not in it."""
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        result.latency_ms = round((time.perf_counter() - started) * 1000, 1)
+
+
 def _cause(exc: BaseException) -> str:
     cause = exc.__cause__ or exc.__context__
     return f"{type(cause).__name__}: {cause}" if cause else str(exc)
@@ -209,18 +212,18 @@ def _call_gemini(model_id, prompt, key, conf, system, max_tokens, schema, thinki
     if schema is not None:
         config["response_mime_type"] = "application/json"
         config["response_json_schema"] = schema
-    try:
-        with genai.Client(api_key=key, http_options=options) as client:
-            response = client.models.generate_content(model=model_id, contents=prompt,
-                                                      config=types.GenerateContentConfig(**config))
-    except errors.APIError as exc:
-        return result.fail(*_gemini_status(exc))
-    except httpx2.TimeoutException:
-        return result.fail("timeout", f"no answer from Gemini within {conf['timeout_s']} s")
-    except httpx2.HTTPError as exc:
-        return result.fail("connection", f"cannot reach the Gemini API: {type(exc).__name__}: {exc}")
-    except ValueError as exc:  # a body that is not JSON, or one the SDK cannot read
-        return result.fail("malformed", f"the Gemini API answered with a body that cannot be read: {exc}")
+    request = types.GenerateContentConfig(**config)
+    with genai.Client(api_key=key, http_options=options) as client, _timed(result):
+        try:
+            response = client.models.generate_content(model=model_id, contents=prompt, config=request)
+        except errors.APIError as exc:
+            return result.fail(*_gemini_status(exc))
+        except httpx2.TimeoutException:
+            return result.fail("timeout", f"no answer from Gemini within {conf['timeout_s']} s")
+        except httpx2.HTTPError as exc:
+            return result.fail("connection", f"cannot reach the Gemini API: {type(exc).__name__}: {exc}")
+        except ValueError as exc:  # a body that is not JSON, or one the SDK cannot read
+            return result.fail("malformed", f"the Gemini API answered with a body that cannot be read: {exc}")
     usage = response.usage_metadata
     if usage is not None:
         cached = usage.cached_content_token_count or 0

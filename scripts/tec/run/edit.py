@@ -40,22 +40,6 @@ class EditResult:
                 "attempts": list(self.attempts), "warnings": list(self.warnings)}
 
 
-def project_root(cwd: str | None = None) -> str:
-    """`$CLAUDE_PROJECT_DIR`, else the enclosing git work tree, else the working directory."""
-    env = os.environ.get("CLAUDE_PROJECT_DIR")
-    if env:
-        return os.path.realpath(env)
-    here = os.path.realpath(cwd or os.getcwd())
-    probe = here
-    while True:
-        if os.path.exists(os.path.join(probe, ".git")):
-            return probe
-        parent = os.path.dirname(probe)
-        if parent == probe:
-            return here
-        probe = parent
-
-
 def edit_file(path: str, instruction: str, *, apply: bool = False, model: str | None = None, force: bool = False,
               root: str | None = None, session: str | None = None) -> EditResult:
     """Ask a cheap model for search/replace blocks, apply them in memory, check the
@@ -68,10 +52,8 @@ def edit_file(path: str, instruction: str, *, apply: bool = False, model: str | 
     if not isinstance(instruction, str) or not instruction.strip():
         raise InputError("the edit instruction is empty", 'tec edit PATH "what to change"')
     conf = config.settings("edit")
-    root = root or project_root()
-    real = secrets.check_target(path, root, force=force, max_bytes=int(conf["max_bytes"]))
-    with open(real, encoding="utf-8", newline="") as fh:
-        text = fh.read()
+    root = root or secrets.project_root()
+    real, text = secrets.read_file(path, root, force=force, max_bytes=int(conf["max_bytes"]), what="file to edit")
     lines = blocks.split_lines(text)
     start, end = region.select_region(text, instruction, int(conf["region_chars"]))
     part = "".join(lines[start:end])
@@ -90,7 +72,7 @@ def edit_file(path: str, instruction: str, *, apply: bool = False, model: str | 
                             partial=(start, end) != (0, len(lines)), first=start + 1, last=end,
                             total=len(lines), problem=problem)
             run = execute(tier, prompt, int(conf["max_tokens"]), system=system, session=session, project=root,
-                          source="edit")
+                          source="edit", force=force)
             result.warnings.extend(run.warnings)
             result.attempts.extend(run.to_dict()["attempts"])
             if not run.success:
@@ -109,7 +91,7 @@ def edit_file(path: str, instruction: str, *, apply: bool = False, model: str | 
             if not result.diff:
                 result.warnings.append("the model proposed no change")
             elif apply:
-                result.backup = blocks.write_with_backup(real, new_text, config.home_path("backups"))
+                result.backup = blocks.write_with_backup(real, new_text, config.home_path("backups"), original=text)
                 result.applied = True
             return result
     return result

@@ -18,7 +18,7 @@ from ..costs.entries import Entry, Pricer, now_ms
 from ..costs.store import Ledger
 from ..errors import InputError, TecError
 from ..vocabulary import PUBLIC_TOKENS, public_tokens
-from . import clients
+from . import clients, secrets
 
 
 @dataclass
@@ -90,10 +90,19 @@ class ExecutionResult:
 
 
 def resolve(model: str, reg) -> tuple[str | None, str]:
-    """A tier name or model id → (tier, model id)."""
+    """A tier name or model id → (tier, model id). A model no client can call is bad input,
+    named with the closest known names; a Claude or Gemini id without a price is allowed (unpriced)."""
     if not isinstance(model, str) or not model.strip():
         raise InputError("no model given", f"use a tier ({', '.join(reg.tiers)}) or a model id")
     model_id = reg.resolve(model)
+    if clients.provider_of(model_id, reg) not in clients.PROVIDERS:
+        import difflib
+
+        known = [*reg.tiers, *reg.models]
+        close = difflib.get_close_matches(model.strip().lower(), known, n=3, cutoff=0.5)
+        raise InputError(f"unknown model {model!r}",
+                         (f"did you mean {' or '.join(close)}? " if close else "")
+                         + f"use a tier ({', '.join(reg.tiers)}) or a Claude or Gemini model id")
     return reg.tier_of(model_id), model_id
 
 
@@ -109,15 +118,18 @@ def execute(
     project: str | None = None,
     source: str = "execute",
     judge: Callable[[str, str], object] | None = None,
+    force: bool = False,
 ) -> ExecutionResult:
     """Run `prompt` on `model` (a tier or a model id); see the module doc for escalation.
 
     `judge(prompt, output)`, when given, checks each successful answer (it returns an
-    object with `passed` and `issues`; `validation.gate` is the LLM judge). A missing
-    API key or a bad argument raises; API failures do not.
+    object with `passed` and `issues`; `validation.gate` is the LLM judge). A prompt that
+    holds a credential is refused before anything is sent (`secrets`; `force` from a person
+    at a terminal overrides). A missing API key or a bad argument raises; API failures do not.
     """
     if not isinstance(prompt, str) or not prompt.strip():
         raise InputError("the prompt is empty", "pass the task text with --prompt or --prompt-file")
+    secrets.check_text(prompt, "prompt", force=force)
     reg = registry.load_registry()
     conf = config.settings("execution")
     max_tokens = int(max_tokens or conf["max_tokens"])

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from .. import config
 from ..errors import InputError
+from . import secrets
 
 MAX_ISSUES = 3
 VERDICT_SCHEMA = {
@@ -63,7 +64,7 @@ def read_verdict(data: object) -> tuple[bool, list[str], float, bool]:
 
 
 def validate(task: str, output: str, model: str | None = None, *, session: str | None = None,
-             project: str | None = None) -> Verdict:
+             project: str | None = None, force: bool = False) -> Verdict:
     """Judge `output` against `task`. API failures come back as `error` with pass false."""
     from .execute import execute
     from .prompts import render
@@ -71,13 +72,15 @@ def validate(task: str, output: str, model: str | None = None, *, session: str |
     for name, value in (("task", task), ("output", output)):
         if not isinstance(value, str) or not value.strip():
             raise InputError(f"the {name} to validate is empty", f"pass --{name}")
+    secrets.check_text(task, "task", force=force)
+    secrets.check_text(output, "output to judge", force=force)
     conf = config.settings("validate")
     limit = int(conf["output_chars"])
     prompt = render("validate_user.txt.j2", task=task, output=output[:limit], truncated=len(output) > limit,
                     limit=limit)
     run = execute(model or conf["model"], prompt, int(conf["max_tokens"]),
                             system=render("validate_system.txt.j2"), schema=VERDICT_SCHEMA, session=session,
-                            project=project, source="validate")
+                            project=project, source="validate", force=force)
     summary = run.to_dict()
     verdict = Verdict()
     verdict.model, verdict.model_id = summary["model"], summary["model_id"]
@@ -92,9 +95,9 @@ def validate(task: str, output: str, model: str | None = None, *, session: str |
     return verdict
 
 
-def gate(session: str | None = None, project: str | None = None):
+def gate(session: str | None = None, project: str | None = None, force: bool = False):
     """The judge `execute(judge=...)` takes: the LLM judge, its calls in the same session."""
     def judge(task: str, output: str) -> Verdict:
-        return validate(task, output, session=session, project=project)
+        return validate(task, output, session=session, project=project, force=force)
 
     return judge

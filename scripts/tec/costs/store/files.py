@@ -31,6 +31,17 @@ class TranscriptFiles:
                             "excluded.total_cost_usd, model_usage = excluded.model_usage where excluded.ts >= ts",
                             rows)
 
+    def note_main_models(self, found: dict[str, tuple[str, int]]) -> None:
+        """Record each session's main-thread model: session -> (model, ts of that response)."""
+        self.db.executemany("insert into sessions(session, main_model, main_ts) values (?, ?, ?) "
+                            "on conflict(session) do update set main_model = excluded.main_model, "
+                            "main_ts = excluded.main_ts where excluded.main_ts >= coalesce(main_ts, 0)",
+                            [(session, model, ts) for session, (model, ts) in found.items()])
+
+    def main_model(self, session: str) -> str | None:
+        row = self.db.execute("select main_model from sessions where session = ?", (session,)).fetchone()
+        return row[0] if row else None
+
     def cost_states(self) -> dict[str, float]:
         """session -> Claude Code's own total cost estimate."""
         return dict(self.db.execute("select session, total_cost_usd from cost_states"))

@@ -38,6 +38,10 @@ BUSY_TIMEOUT_S = 30.0
 _REQUEST = COLUMNS.index("request")
 
 
+class BadRows(TecError):
+    """Rows the database cannot hold (a number too large for SQLite, say); the batch was rolled back."""
+
+
 def ledger_path() -> str:
     override = os.environ.get("TEC_LEDGER")
     if override:
@@ -86,10 +90,13 @@ class Ledger(TranscriptFiles, Reservations, Queries, RoutingLog):
         plain = [row for row in rows if row[_REQUEST] is None]
         # rowids only grow while this transaction holds the write lock
         last = self.db.execute("select coalesce(max(id), 0) from entries").fetchone()[0]
-        if plain:
-            self.db.executemany(schema.INSERT, plain)
-        if keyed:
-            self.db.executemany(schema.UPSERT, keyed)  # a replaced row goes through the update trigger
+        try:
+            if plain:
+                self.db.executemany(schema.INSERT, plain)
+            if keyed:
+                self.db.executemany(schema.UPSERT, keyed)  # a replaced row goes through the update trigger
+        except (OverflowError, sqlite3.DataError, sqlite3.IntegrityError) as exc:
+            raise BadRows(f"the ledger cannot hold these rows: {exc}") from None
         self.db.execute(schema.ADD_ENTRIES, (last,))
 
     def recost(self, reg=None, baseline: str | None = None) -> dict:

@@ -30,7 +30,23 @@ def m003_routing_log(db) -> None:
         db.execute(statement)
 
 
-MIGRATIONS = (m001_entries_files_rollup, m002_rollup_by_statement, m003_routing_log)
+def m004_baselines(db) -> None:
+    """Savings count only what routing moved: entries know their subagent and how their baseline
+    was found, the routing log knows which subagent a decision was for, sessions their main model."""
+    columns = {row[1] for row in db.execute("pragma table_info(entries)")}
+    for column in ("agent_id", "baseline_from"):
+        if column not in columns:
+            db.execute(f"alter table entries add column {column} text")
+    routing = {row[1] for row in db.execute("pragma table_info(routing)")}
+    for column in ("agent_id", "main", "why"):  # the subagent; the main model's tier; why nothing was set
+        if column not in routing:
+            db.execute(f"alter table routing add column {column} text")
+    db.execute("create index if not exists routing_tool_use on routing(tool_use_id)")
+    for statement in schema.statements(schema.SESSIONS):
+        db.execute(statement)
+
+
+MIGRATIONS = (m001_entries_files_rollup, m002_rollup_by_statement, m003_routing_log, m004_baselines)
 
 
 def pending(db) -> list:

@@ -10,10 +10,12 @@ from __future__ import annotations
 import os
 
 from ... import config, fastjson
+from ...vocabulary import TOKEN_KINDS
 from .sql import where
 
 _FIELDS = ("ts", "session", "tool_use_id", "event", "mode", "score", "recommended", "model", "explicit", "action",
-           "resolved_model")
+           "resolved_model", "agent_id", "main", "why")
+ROUTED_ACTIONS = ("set", "lowered", "raised")  # decisions that changed a subagent's model
 
 
 def spool_path() -> str:
@@ -44,6 +46,28 @@ class RoutingLog:
         except FileNotFoundError:
             return 0
         return len(rows)
+
+    def unsettled_routed_entries(self) -> list[tuple]:
+        """(id, session, model, *token kinds) of subagent entries whose model the hook chose and
+        whose baseline is still their own model."""
+        return self.db.execute(
+            f"select e.id, e.session, e.model, {', '.join('e.' + k for k in TOKEN_KINDS)} from entries e "
+            "join routing post on post.agent_id = e.agent_id and post.event = 'post' "
+            "join routing pre on pre.tool_use_id = post.tool_use_id and pre.event = 'pre' "
+            f"where e.sidechain = 1 and e.baseline_from = 'own model' and pre.action in "
+            f"({', '.join('?' * len(ROUTED_ACTIONS))}) group by e.id", ROUTED_ACTIONS).fetchall()
+
+    def set_baselines(self, rows: list[tuple]) -> None:
+        """(baseline model, baseline cost, savings, baseline_from, entry id) rows, in one transaction."""
+        with self.transaction():
+            self.db.executemany("update entries set baseline_model = ?, baseline_cost = ?, savings = ?, "
+                                "baseline_from = ? where id = ?", rows)
+
+    def baseline_counts(self, since: int | None, until: int | None) -> dict[str, int]:
+        """baseline_from -> entries in [since, until): how the report's baselines were found."""
+        clause, params = where(("ts >= ?", since), ("ts < ?", until))
+        return dict(self.db.execute(f"select coalesce(baseline_from, 'unrecorded'), count(*) from entries {clause} "
+                                    "group by 1", params))
 
     def routing_actions(self, since: int | None, until: int | None) -> list[tuple]:
         """(action, model, count) of the PreToolUse decisions in [since, until)."""

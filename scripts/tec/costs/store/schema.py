@@ -133,6 +133,16 @@ create table if not exists spools (      -- bytes of the hooks' spool files alre
 """
 
 
+SESSIONS = """
+create table if not exists sessions (    -- one row per Claude Code session
+    session text primary key,
+    main_model text,                     -- the main thread's model, as its latest response recorded it
+    main_ts integer                      -- that response's time
+);
+create index if not exists entries_agent on entries(agent_id) where agent_id is not null;
+"""
+
+
 def statements(script: str) -> list[str]:
     """Split a script on lines that end with a semicolon (a trigger, with its inner
     semicolons, is written on one line)."""
