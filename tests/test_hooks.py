@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -31,7 +32,9 @@ AGENT_MODELS = sorted({vocabulary.agent_model(tier) for tier in vocabulary.tiers
 
 
 def run(event: str, payload) -> tuple[int, str]:
-    """The handler through `hooks.main`, as the entry script calls it."""
+    """The handler through `hooks.main`, as the entry script calls it: a run of its own (the
+    markers that stop a hook registered twice from acting twice are cleared first)."""
+    shutil.rmtree(os.path.join(os.environ["TEC_HOME"], "seen"), ignore_errors=True)
     out = io.StringIO()
     text = payload if isinstance(payload, str) else json.dumps(payload)
     code = hooks.main(event, ROOT, stdin=io.StringIO(text), stdout=out)
@@ -66,11 +69,57 @@ def spool_lines() -> list[dict]:
 # --------------------------------------------------------------------------- UserPromptSubmit
 
 
-def test_a_trivial_edit_points_at_the_edit_script():
+@pytest.fixture
+def edits_work(monkeypatch):
+    """A Gemini key in the environment and, as `tec install` last found, the SDK that edit.py needs."""
+    monkeypatch.setenv("GEMINI_API_KEY", "gemini-test-key")
+    monkeypatch.setenv("PATH", os.pathsep.join(p for p in os.environ["PATH"].split(os.pathsep)
+                                              if not os.path.exists(os.path.join(p, "tec"))))
+    config.write_atomic(os.path.join(os.environ["TEC_HOME"], state.SDK_STATUS),
+                        json.dumps({"python": sys.executable, "missing": [], "google": True, "anthropic": True}))
+
+
+def test_a_trivial_edit_points_at_the_edit_script(edits_work):
     code, out = run("UserPromptSubmit", {"prompt": TRIVIAL, "session_id": "s1"})
     context = context_of(out)
     assert code == 0 and context.startswith(hooks.PREFIX) and len(context) <= hooks.MAX_CONTEXT
     assert os.path.join(ROOT, "scripts", "edit.py") in context
+
+
+@pytest.mark.parametrize("missing", ["key", "sdk", "status"])
+def test_no_edit_hint_when_the_edit_would_fail(edits_work, monkeypatch, missing):
+    if missing == "key":
+        monkeypatch.delenv("GEMINI_API_KEY")
+    elif missing == "sdk":
+        config.write_atomic(os.path.join(os.environ["TEC_HOME"], state.SDK_STATUS),
+                            json.dumps({"python": None, "missing": ["google.genai"], "google": False}))
+    else:
+        os.unlink(os.path.join(os.environ["TEC_HOME"], state.SDK_STATUS))
+    context = context_of(run("UserPromptSubmit", {"prompt": TRIVIAL, "session_id": "s1"})[1]) or ""
+    assert "edit.py" not in context
+
+
+def test_context_facts_by_priority_never_cut(edits_work, tmp_path, monkeypatch):
+    plugin = tmp_path / "a plugin dir with spaces" / ("deep-" * 12)
+    (plugin / "scripts").mkdir(parents=True)
+    warning = "daily budget: $4.10 of $5.00 spent (82%)"
+    config.write_atomic(os.path.join(os.environ["TEC_HOME"], state.BUDGET_STATUS),
+                        json.dumps({"warning": warning, "over": False, "downgrade": False}))
+    out = io.StringIO()
+    payload = json.dumps({"prompt": TRIVIAL, "session_id": "s1"})
+    hooks.main("UserPromptSubmit", str(plugin), stdin=io.StringIO(payload), stdout=out)
+    context = context_of(out.getvalue())
+    assert len(context) <= hooks.MAX_CONTEXT and "…" not in context
+    assert context.startswith(hooks.PREFIX + warning)  # the budget comes first
+    assert "edit.py" in context  # a shorter wording, not a cut one
+    assert str(plugin) not in context or f"'{plugin}" in context  # a path with spaces is quoted when shown
+    os.unlink(os.path.join(os.environ["TEC_HOME"], state.BUDGET_STATUS))
+    short = tmp_path / "my plugin"
+    (short / "scripts").mkdir(parents=True)
+    out = io.StringIO()
+    hooks.main("UserPromptSubmit", str(short), stdin=io.StringIO(json.dumps({"prompt": TRIVIAL, "session_id": "s2"})),
+               stdout=out)
+    assert f"'{short}/scripts/edit.py' PATH" in context_of(out.getvalue())
 
 
 def test_a_cheaper_tier_task_names_the_subagent_model():
@@ -368,3 +417,28 @@ def test_the_stop_entry_point_returns_at_once_and_a_detached_process_ingests(tec
             with store.Ledger(str(tec_home / "ledger.sqlite3")) as book:
                 count = book.count()
     assert count == 1
+
+
+def test_a_hook_registered_twice_runs_once_per_payload():
+    """Two registrations run the same hook at once on one payload: the copy that finds a live
+    marker does nothing; the same payload later (its first run over) runs normally."""
+    payload = json.dumps(agent_call(TRIVIAL)).encode()
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        assert state.first_run("PreToolUse", payload)
+        seen = os.path.join(os.environ["TEC_HOME"], "seen")
+        marker = next(os.path.join(base, name) for base, _, names in os.walk(seen) for name in names)
+        with open(marker, "w") as fh:  # as if the other copy, still running, had written it
+            fh.write(str(sleeper.pid))
+        assert not state.first_run("PreToolUse", payload)
+        out = io.StringIO()
+        hooks.main("PreToolUse", ROOT, stdin=io.StringIO(payload.decode()), stdout=out)
+        assert out.getvalue() == ""  # the duplicate says nothing
+        assert not os.path.exists(os.path.join(os.environ["TEC_HOME"], "routing.jsonl"))  # and records nothing
+        assert state.first_run("PostToolUse", payload)  # another event is another run
+        os.utime(marker, (time.time() - 10, time.time() - 10))
+        assert not state.first_run("PreToolUse", payload)  # older, but its process still runs
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+    assert state.first_run("PreToolUse", payload)  # that copy is gone: a later run is not a duplicate

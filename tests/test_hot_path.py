@@ -1,6 +1,7 @@
 """What a hook process pays for: scoring imports nothing heavy, and its caches are safe."""
 
 import os
+import shutil
 import subprocess
 import sys
 
@@ -91,6 +92,7 @@ def test_the_prompt_and_subagent_hooks_import_nothing_heavy(tec_home):
                 f"hooks.main({event!r}, None, stdin=io.StringIO({json_text(payload)!r}), stdout=out); "
                 "assert out.getvalue()")
         _modules_after(code, env)  # fills the caches
+        shutil.rmtree(tec_home / "seen")  # a later run of the same payload, not a second registration
         loaded = _modules_after(code, env)
         assert not [m for m in HOOK_HEAVY if m in loaded], (event, sorted(m for m in HOOK_HEAVY if m in loaded))
 

@@ -249,7 +249,7 @@ def test_cache_writes_take_the_larger_of_total_and_split():
 
 @pytest.mark.parametrize("value", ["9", -3, 1.5, 1e308, 99999999999999999999999, 10**9, True, float("nan")])
 def test_an_impossible_token_count_is_named(value):
-    with pytest.raises(ValueError, match="output_tokens = .* is not a plausible token count"):
+    with pytest.raises(ValueError, match=r"output_tokens = .* is not a plausible token count"):
         transcripts.usage_tokens({"input_tokens": 1, "output_tokens": value})
 
 

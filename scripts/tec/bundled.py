@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import os
 
-DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
+PACKAGE = os.path.dirname(os.path.abspath(__file__))
+DIR = os.path.join(PACKAGE, "data")
+PLUGIN_ROOT = os.path.dirname(os.path.dirname(PACKAGE))  # the checkout or plugin copy: SKILL.md, hooks/, scripts/
 _loaded: dict[str, object] = {}
 
 

@@ -26,6 +26,7 @@ import sys
 from .errors import ConfigError
 
 APP_DIR = "token-efficient-coding"
+KEY_VARS = {"anthropic": ("ANTHROPIC_API_KEY",), "google": ("GEMINI_API_KEY", "GOOGLE_API_KEY")}  # first set wins
 MAX_CONFIG_BYTES = 1 << 20  # a bigger config is a mistake; parsing it would stall every hook
 
 _cache: dict[str, tuple[list, dict]] = {}
@@ -52,6 +53,11 @@ def tec_home() -> str:
 def home_path(*parts: str) -> str:
     """A path inside `tec_home()`."""
     return os.path.join(tec_home(), *parts)
+
+
+def api_key_var(provider: str) -> str | None:
+    """The name of the environment variable that holds `provider`'s key, if one is set."""
+    return next((name for name in KEY_VARS[provider] if os.environ.get(name, "").strip()), None)
 
 
 def config_path() -> str:

@@ -29,6 +29,26 @@ HOOK_CONTEXT = re.compile(r"UserPromptSubmit hook additional context: (.*?)(?:\n
 TOKEN_COLUMNS = ("input", "output", "cache_write_5m", "cache_write_1h", "cache_read")
 
 
+CONTEXT_PREFIX = "token-efficient-coding:"
+
+
+def assert_ok(run) -> None:
+    assert run.returncode == 0, run.explain()
+    assert run.result is not None and not run.result.get("is_error"), run.explain()
+
+
+def plugin_contexts(run) -> list[str]:
+    return [c for c in run.hook_contexts() if c.startswith(CONTEXT_PREFIX)]
+
+
+def tec_command() -> list[str]:
+    """`tec` as the README's install leaves it: .venv/bin/tec, else `python -m tec` from scripts/."""
+    venv_tec = REPO / ".venv" / "bin" / "tec"
+    import sys
+
+    return [str(venv_tec)] if venv_tec.exists() else [sys.executable, "-m", "tec"]
+
+
 def default_claude_bin() -> Path:
     """Where scripts/install_claude_cli.sh puts the executable."""
     cache = os.environ.get("TEC_E2E_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "tec-e2e")

@@ -28,7 +28,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 if HERE not in sys.path:
     sys.path.insert(0, HERE)
 
-from claude_harness import RUN_TIMEOUT_S, ClaudeRun, clean_env, default_claude_bin, kill_group  # noqa: E402
+from claude_harness import REPO, RUN_TIMEOUT_S, ClaudeRun, clean_env, default_claude_bin, kill_group  # noqa: E402
 from fake_claude_api import FakeClaudeAPI  # noqa: E402
 
 
@@ -59,6 +59,13 @@ def claude_version(claude_bin) -> str:
     out = subprocess.run([str(claude_bin), "--version"], capture_output=True, text=True, timeout=60,
                          stdin=subprocess.DEVNULL)
     return out.stdout.strip()
+
+
+@pytest.fixture
+def plugin_dir() -> Path:
+    if not (REPO / "hooks" / "hooks.json").is_file():
+        pytest.skip(f"{REPO / 'hooks' / 'hooks.json'} does not exist yet (the plugin is not written)")
+    return REPO
 
 
 @pytest.fixture

@@ -276,6 +276,16 @@ def sse_body(message_id: str, model: str, reply: Text | ToolUse, usage: dict, to
     return b"".join(out)
 
 
+def json_body(message_id: str, model: str, reply: Text | ToolUse, usage: dict, tool_id: str) -> bytes:
+    """A non-streaming reply, as the Python SDK's `messages.create` asks for (the skill's scripts)."""
+    content = [{"type": "text", "text": reply.text}] if reply.text else []
+    if isinstance(reply, ToolUse):
+        content.append({"type": "tool_use", "id": tool_id, "name": reply.name, "input": reply.input})
+    return json.dumps({"id": message_id, "type": "message", "role": "assistant", "model": model, "content": content,
+                       "stop_reason": "tool_use" if isinstance(reply, ToolUse) else "end_turn",
+                       "stop_sequence": None, "usage": usage}).encode()
+
+
 # --------------------------------------------------------------------------- server
 
 
@@ -361,7 +371,8 @@ class _Handler(BaseHTTPRequestHandler):
             error = {"type": "error", "error": {"type": "api_error", "message": f"fake script failed: {exc!r}"}}
             self._send(500, json.dumps(error).encode(), "application/json")
             return
-        self._send(200, body, "text/event-stream; charset=utf-8",
+        streamed = rec.body.get("stream") is True
+        self._send(200, body, "text/event-stream; charset=utf-8" if streamed else "application/json",
                    {"request-id": rec.request_id or "", "Cache-Control": "no-cache"})
 
 
@@ -410,8 +421,9 @@ class FakeClaudeAPI:
             rec.reply = reply
             self.usage_by_id[rec.response_id] = rec.usage
             self.requests.append(rec)
-        return sse_body(rec.response_id, body.get("model") or "claude-fake", reply, rec.usage,
-                        f"toolu_e2e{self.token}_{n:04d}")
+        write = sse_body if body.get("stream") is True else json_body
+        return write(rec.response_id, body.get("model") or "claude-fake", reply, rec.usage,
+                     f"toolu_e2e{self.token}_{n:04d}")
 
     # ----------------------------------------------------------------- queries
 

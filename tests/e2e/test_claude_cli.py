@@ -20,12 +20,11 @@ import time
 from pathlib import Path
 
 import pytest
-from claude_harness import REPO, clean_env, ledger_rows
+from claude_harness import CONTEXT_PREFIX, REPO, assert_ok, clean_env, ledger_rows, plugin_contexts, tec_command
 from fake_claude_api import SPAWN_MARKER
 
 pytestmark = pytest.mark.e2e
 
-CONTEXT_PREFIX = "token-efficient-coding:"
 ACTIONABLE = "Fix the typo in README.md: 'recieve' should be 'receive'"
 CHITCHAT = "thanks, that's all"
 SIMPLE_AGENT = f"{SPAWN_MARKER} Fix the typo 'teh' in README.md"
@@ -41,11 +40,6 @@ if data.get("tool_name") not in ("Agent", "Task"):
 print(json.dumps({"hookSpecificOutput": {"hookEventName": "PreToolUse", "permissionDecision": "allow",
                                          "updatedInput": dict(data["tool_input"], model="haiku")}}))
 """
-
-
-def assert_ok(run) -> None:
-    assert run.returncode == 0, run.explain()
-    assert run.result is not None and not run.result.get("is_error"), run.explain()
 
 
 # --------------------------------------------------------------------------- smoke: the harness itself
@@ -110,17 +104,6 @@ def test_pre_tool_use_updated_input_sets_the_subagent_model(run_claude, tmp_path
 
 
 # --------------------------------------------------------------------------- the plugin
-
-
-@pytest.fixture
-def plugin_dir() -> Path:
-    if not (REPO / "hooks" / "hooks.json").is_file():
-        pytest.skip(f"{REPO / 'hooks' / 'hooks.json'} does not exist yet (the plugin is not written)")
-    return REPO
-
-
-def plugin_contexts(run) -> list[str]:
-    return [c for c in run.hook_contexts() if c.startswith(CONTEXT_PREFIX)]
 
 
 def plugin_prompt_hook_ran(run) -> bool:
@@ -210,11 +193,6 @@ def test_plugin_ledger_matches_the_usage_the_api_returned(run_claude, plugin_dir
         expected["cache_write"] += sent["cache_creation_input_tokens"]
         expected["cache_read"] += sent["cache_read_input_tokens"]
     assert totals == expected
-
-
-def tec_command() -> list[str]:
-    venv_tec = REPO / ".venv" / "bin" / "tec"
-    return [str(venv_tec)] if venv_tec.exists() else [sys.executable, "-m", "tec"]
 
 
 @pytest.mark.plugin

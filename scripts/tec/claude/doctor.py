@@ -1,10 +1,12 @@
-"""`tec doctor`: is everything in place, and what to fix."""
+"""`tec doctor`: is everything in place, and what to fix. Every check runs, whatever the others
+found: a broken config is one failed row of the list, not the end of it."""
 
 from __future__ import annotations
 
 import datetime
 import os
-import sys
+import shutil
+import subprocess
 from dataclasses import dataclass
 
 from .. import config
@@ -27,14 +29,20 @@ class Check:
 
 
 def checks(today: datetime.date | None = None) -> list[Check]:
-    return [_python(), _config(), _dependencies(), *_keys(), _hooks(), _ledger(), _prices(today)]
+    found = []
+    named = (("python", _python), ("config", _config), ("model commands", _model_commands), ("keys", _keys),
+             ("hooks", _hooks), ("ledger", _ledger), ("price table", lambda: _prices(today)))
+    for name, check in named:
+        try:
+            result = check()
+        except TecError as exc:  # a check that depends on a broken part reports it
+            result = Check(name, "fail", exc.message, exc.hint)
+        found.extend(result if isinstance(result, list) else [result])
+    return found
 
 
 def _python() -> Check:
     """The interpreter hooks run on: `python3` on PATH, as hooks.json starts them."""
-    import shutil
-    import subprocess
-
     found = shutil.which("python3")
     if found is None:
         return Check("python", "fail", "no python3 on PATH: the hooks cannot start", "install Python 3.10 or newer")
@@ -44,43 +52,45 @@ def _python() -> Check:
     if parts < (3, 10):
         return Check("python", "fail", f"python3 on PATH is {out or 'unusable'} ({found})",
                      "put Python 3.10 or newer first on PATH")
-    return Check("python", "ok", f"python3 {out} ({found}) for hooks; tec runs on {sys.executable}")
+    return Check("python", "ok", f"python3 {out} ({found}) runs the hooks and the skill's scripts")
 
 
 def _config() -> Check:
     from .. import registry
     from ..routing.rules import load_rules
 
-    try:
-        config.load_config()
-        for name in config.table():
-            config.settings(name)
-        registry.load_registry()
-        load_rules()
-    except TecError as exc:
-        return Check("config", "fail", exc.message, exc.hint)
+    problems = config.problems()
+    if problems:
+        rest = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        return Check("config", "fail", problems[0].message + rest, problems[0].hint)
+    registry.load_registry()
+    load_rules()
     path = config.config_path()
     return Check("config", "ok", path if os.path.exists(path) else f"no file at {path}: defaults")
 
 
-def _dependencies() -> Check:
-    from .install import sdks_missing, venv_python
+def _model_commands() -> Check:
+    """What Claude Code's `python3 scripts/execute.py` would run on: python3 itself, or the
+    interpreter it re-launches into. Refreshes the status the prompt hook reads."""
+    from . import environment
 
-    missing = sdks_missing()
-    if not missing:
-        return Check("dependencies", "ok", "anthropic, google-genai and jinja2 import here")
-    if os.path.exists(venv_python()) and not sdks_missing(venv_python()):
-        return Check("dependencies", "ok", f"in the private environment {venv_python()}")
-    return Check("dependencies", "fail", f"missing: {', '.join(missing)}",
-                 "run `tec install` (it creates a private environment), or pip install the package")
+    python3 = shutil.which("python3")
+    missing = environment.sdks_missing(python3) if python3 else list(environment.SDK_MODULES)
+    target = python3 if not missing else next(
+        (p for p in environment.candidates() if not environment.sdks_missing(p)), None)
+    environment.write_status(target, [] if target else missing)
+    installer = os.path.join(environment.BUNDLE, "scripts", "install.py")
+    if target is None:
+        return Check("model commands", "fail", f"no interpreter with the SDKs (python3 lacks {', '.join(missing)})",
+                     f"run `python3 {installer} --sdk-only` (or `tec install`)")
+    how = "python3 has the SDKs" if target == python3 else f"the skill's scripts re-launch into {target}"
+    return Check("model commands", "ok", how)
 
 
 def _keys() -> list[Check]:
-    from ..run.clients import ANTHROPIC_KEY_VARS, GEMINI_KEY_VARS
-
     out = []
-    for provider, names in (("anthropic", ANTHROPIC_KEY_VARS), ("gemini", GEMINI_KEY_VARS)):
-        found = next((n for n in names if os.environ.get(n, "").strip()), None)
+    for provider, names in config.KEY_VARS.items():
+        found = config.api_key_var(provider)
         if found:
             out.append(Check(f"{provider} key", "ok", f"{found} is set"))
         else:
@@ -90,29 +100,14 @@ def _keys() -> list[Check]:
 
 
 def _hooks() -> Check:
-    from .install import BUNDLE, NAME, has_our_hooks, load_settings, scope_dir
+    from .install import registrations
 
-    places = []
-    for scope in ("user", "project"):
-        base = scope_dir(scope)
-        link = os.path.join(base, "skills", NAME)
-        if os.path.islink(link) and os.path.realpath(link) == os.path.realpath(BUNDLE):
-            places.append(f"{scope} skills-dir plugin")
-        try:
-            hooks = load_settings(os.path.join(base, "settings.json")).get("hooks")
-        except (OSError, TecError):
-            hooks = None
-        if isinstance(hooks, dict) and any(has_our_hooks(groups) for groups in hooks.values()):
-            places.append(f"{scope} settings.json")
-    installed = os.path.join(scope_dir("user"), "plugins", "installed_plugins.json")
-    try:
-        with open(installed, encoding="utf-8") as fh:
-            if NAME in fh.read():
-                places.append("marketplace plugin")
-    except OSError:
-        pass
-    if places:
-        return Check("hooks", "ok", "registered: " + ", ".join(places))
+    found = registrations()
+    if len(found) > 1:
+        return Check("hooks", "fail", "registered more than once, so every hook runs twice: "
+                     + "; ".join(r.describe() for r in found), f"keep one; remove the others, e.g. {found[-1].remove}")
+    if found:
+        return Check("hooks", "ok", "registered: " + found[0].describe())
     return Check("hooks", "warn", "not registered in ~/.claude or ./.claude",
                  "run `tec install`, or `claude plugin install token-efficient-coding@<marketplace>`, "
                  "or start claude with --plugin-dir")
@@ -121,12 +116,9 @@ def _hooks() -> Check:
 def _ledger() -> Check:
     from ..costs.store import Ledger, ledger_path
 
-    try:
-        with Ledger() as book:
-            count = book.count()
-            book.check_writable()
-    except TecError as exc:
-        return Check("ledger", "fail", exc.message, exc.hint)
+    with Ledger() as book:
+        count = book.count()
+        book.check_writable()
     return Check("ledger", "ok", f"{ledger_path()} ({count:,} entries), writable")
 
 

@@ -67,31 +67,54 @@ def on_prompt(payload: dict, plugin_root: str | None = None) -> dict | None:
         return None
     text = prompt.strip()
     typed = bool(text) and not text.startswith(("<", "/", "!"))  # not a command or an agent notification
-    facts = []
+    facts: list[list[str]] = []  # most important first; each fact's wordings longest first
+    warning = state.budget_status().get("warning")
+    if isinstance(warning, str) and warning:
+        facts.append([f"{warning}."])
     if conf["prompt_context"] and conf["quiet"] == "normal" and typed:
         cwd = payload.get("cwd") if isinstance(payload.get("cwd"), str) else None
         result = scoring.score(text, cwd=cwd)
         main = main_tier(payload) or vocabulary.tiers()[-1]  # unknown: Claude Code's default, the top tier
         if not result.no_signal:
-            if vocabulary.rank(result.tier) == 0 and result.nature == "trivial-edit":
-                tool = os.path.join(plugin_root, "scripts", "edit.py") if plugin_root else "edit.py"
-                facts.append(f'trivial edit (score {result.score:.1f}/10): {tool} PATH "INSTRUCTION" makes it '
-                             "on Gemini Flash and shows the diff.")
+            if vocabulary.rank(result.tier) == 0 and result.nature == "trivial-edit" and state.can_call("google"):
+                facts.append([f'trivial edit ({result.score:.1f}/10): {_edit_command(plugin_root)} PATH '
+                              '"INSTRUCTION" makes it on Gemini Flash and shows the diff.',
+                              f"trivial edit ({result.score:.1f}/10): the skill's edit.py makes it on Gemini Flash."])
             elif vocabulary.rank(result.tier) < vocabulary.rank(main):
-                facts.append(f"this task scores {result.score:.1f}/10 ({result.tier} tier); a subagent with "
-                             f'model "{vocabulary.agent_model(result.tier)}" fits it, cheaper than {main}.')
-    warning = state.budget_status().get("warning")
-    if isinstance(warning, str) and warning:
-        facts.append(f"{warning}.")
+                model = vocabulary.agent_model(result.tier)
+                facts.append([f'this task scores {result.score:.1f}/10 ({result.tier}); a subagent with model '
+                              f'"{model}" fits it, cheaper than {main}.',
+                              f'{result.tier} task ({result.score:.1f}/10): a "{model}" subagent fits.'])
     out = {"hookEventName": "UserPromptSubmit"}
-    if facts:
-        context = PREFIX + " ".join(facts)
-        out["additionalContext"] = context if len(context) <= MAX_CONTEXT else context[: MAX_CONTEXT - 1] + "…"
+    context = fit(PREFIX, facts, MAX_CONTEXT)
+    if context:
+        out["additionalContext"] = context
     if conf["session_title"] and typed:
         title = state.first_title(payload.get("session_id"), text)
         if title:
             out["sessionTitle"] = title
     return {"hookSpecificOutput": out} if len(out) > 1 else None
+
+
+def fit(prefix: str, facts: list[list[str]], limit: int) -> str | None:
+    """`prefix` and the facts, in order, each in the longest of its wordings that still fits
+    `limit`; a fact with no wording that fits is left out, never cut."""
+    text = prefix
+    for wordings in facts:
+        room = limit - len(text) - (len(text) > len(prefix))
+        chosen = next((w for w in wordings if len(w) <= room), None)
+        if chosen:
+            text += (" " if len(text) > len(prefix) else "") + chosen
+    return text if len(text) > len(prefix) else None
+
+
+def _edit_command(plugin_root: str | None) -> str:
+    """`tec edit` when `tec` is on PATH, else the edit script's path (quoted when it needs it)."""
+    for folder in os.environ.get("PATH", "").split(os.pathsep):
+        if folder and os.access(os.path.join(folder, "tec"), os.X_OK):
+            return "tec edit"
+    path = os.path.join(plugin_root, "scripts", "edit.py") if plugin_root else "edit.py"
+    return path if all(c.isalnum() or c in "/._-+:@%" for c in path) else "'" + path.replace("'", "'\\''") + "'"
 
 
 def on_subagent(payload: dict) -> dict | None:
@@ -203,7 +226,8 @@ def on_stop(payload: dict) -> None:
 
 class Hook:
     """One event's handler and what it needs: `detached` work runs in a process of its own
-    (the turn never waits for it); `plugin_root` handlers are told where the plugin is."""
+    (the turn never waits for it; its work is idempotent, so a second registration costs only
+    time); `plugin_root` handlers are told where the plugin is. The others run once per payload."""
 
     __slots__ = ("detached", "handler", "plugin_root")
 
@@ -211,6 +235,10 @@ class Hook:
         self.handler = handler
         self.detached = detached
         self.plugin_root = plugin_root
+
+    @property
+    def once_per_payload(self) -> bool:
+        return not self.detached
 
 
 HOOKS = {
@@ -256,6 +284,8 @@ def main(event: str, plugin_root: str | None = None, stdin=None, stdout=None, ba
         hook = HOOKS.get(event)
         if hook is None or not isinstance(payload, dict):
             return 0
+        if hook.once_per_payload and not state.first_run(event, text.encode("utf-8")):
+            return 0  # the same hook, registered twice, is running on this payload already
         if background and hook.detached and plugin_root and os.environ.get(DETACHED_ENV) != "1":
             detach(event, payload, plugin_root)
             return 0

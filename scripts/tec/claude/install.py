@@ -1,38 +1,42 @@
-"""Installing the bundle into Claude Code, removing it again, and checking the setup.
+"""Installing the bundle into Claude Code, and removing it again.
 
-`install` does two things for a scope (user: `~/.claude`, project: `<project>/.claude`):
+`install(scope, mode)`, for a scope (user: `~/.claude`, project: `<project>/.claude`):
+1. provisions the interpreter model commands run on (`environment.provision`): the step that can
+   fail, so it comes first, while nothing else has changed;
+2. refuses when our hooks are registered already in another way: every hook would run twice;
+3. links the bundle as a skills-directory plugin (`<scope>/skills/token-efficient-coding`), or
+   with `mode="settings"` merges our hook entries into `<scope>/settings.json` (only our entries
+   change; the original is kept in `$TEC_HOME/backups/`);
+4. records what it did in `$TEC_HOME/install.json`.
 
-1. links the bundle as a skills-directory plugin: `<scope>/skills/token-efficient-coding`
-   → this checkout, which Claude Code loads with its skill and hooks/hooks.json; or,
-   with `mode="settings"`, merges our hook entries into `<scope>/settings.json`
-   (keeping every other key and hook, after a backup, written atomically);
-2. when the interpreter lacks the SDKs, creates a private environment
-   `$TEC_HOME/venv` with the package's dependencies, which `tec execute/edit/validate`
-   re-launch into.
-
-What it did is recorded in `$TEC_HOME/install.json`, so `uninstall` undoes exactly
-that: it removes the link it made and only the hook entries it added. Both are
-idempotent. A settings file that is not valid JSON is reported and left untouched.
+`uninstall` undoes it. A settings.json nobody changed since is restored byte for byte;
+otherwise only our entries go. Registrations made with another `TEC_HOME` are found too, by
+looking for this checkout's link and hook commands, and what install created (the link, an
+emptied `skills/` folder, its backups) is removed.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
-import subprocess
+import re
 import sys
 import time
+from dataclasses import dataclass
 
-from .. import config
+from .. import bundled, config
 from ..errors import ConfigError, InputError, TecError
+from . import environment, settings_file
 
 NAME = "token-efficient-coding"
-BUNDLE = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+BUNDLE = bundled.PLUGIN_ROOT
 SCOPES = ("user", "project")
 MODES = ("plugin", "settings")
-MARK = "/hooks/run.py"  # our hook commands run <bundle>/hooks/run.py EVENT
-SDK_MODULES = ("anthropic", "google.genai", "jinja2")
+SETTINGS_FILES = ("settings.json", "settings.local.json")
+RECORD_VERSION = 2
+# a command that runs some checkout's hooks/run.py for one of our events: a registration of ours
+HOOK_COMMAND = re.compile(r"hooks[/\\]run\.py\"?'?\s+(SessionStart|UserPromptSubmit|PreToolUse|PostToolUse|Stop"
+                          r"|SubagentStop)\b")
 
 
 def scope_dir(scope: str, project: str | None = None) -> str:
@@ -46,27 +50,92 @@ def scope_dir(scope: str, project: str | None = None) -> str:
 
 
 def state_path() -> str:
-    return os.path.join(config.tec_home(), "install.json")
+    return config.home_path("install.json")
 
 
-def venv_python() -> str:
-    return os.path.join(config.tec_home(), "venv", "bin", "python")
+# --------------------------------------------------------------------------- the record
 
 
-def _read_state() -> dict:
+def _read_record() -> dict:
+    """{"version", "python", "installs": {"<scope>:<dir>": {...}}}; an older flat record is read too."""
     try:
         with open(state_path(), encoding="utf-8") as fh:
-            state = json.load(fh)
+            record = json.load(fh)
     except FileNotFoundError:
-        return {}
+        return {"version": RECORD_VERSION, "installs": {}}
     except (OSError, ValueError) as exc:
         raise ConfigError(f"{state_path()}: cannot read the install record ({exc})",
-                          "remove it by hand and undo the links and hooks it lists") from None
-    return state if isinstance(state, dict) else {}
+                          "remove it by hand; `tec uninstall` finds this checkout's registrations without it") from None
+    if not isinstance(record, dict):
+        return {"version": RECORD_VERSION, "installs": {}}
+    if "installs" not in record:  # version 1: one flat object per scope
+        installs = {k: v for k, v in record.items() if isinstance(v, dict)}
+        for item in installs.values():
+            if isinstance(item.get("settings"), str):
+                item["settings"] = {"path": item["settings"]}
+        record = {"version": RECORD_VERSION, "installs": installs}
+    return record
 
 
-def _write_state(state: dict) -> None:
-    config.write_atomic(state_path(), json.dumps(state, indent=2) + "\n")
+def _write_record(record: dict) -> None:
+    config.write_atomic(state_path(), json.dumps(record, indent=2) + "\n")
+
+
+# --------------------------------------------------------------------------- registrations
+
+
+@dataclass
+class Registration:
+    """One way our hooks are registered with Claude Code."""
+
+    kind: str  # "skills-dir plugin", "settings hooks" or "marketplace plugin"
+    where: str
+    scope: str | None
+    ours: bool  # it runs this checkout
+    remove: str  # how a person removes it
+
+    def describe(self) -> str:
+        return f"{self.kind} {self.where}"
+
+
+def registrations(project: str | None = None) -> list[Registration]:
+    """Every registration of our hooks in the user and project scopes, and the marketplace install."""
+    found = []
+    for scope in SCOPES:
+        base = scope_dir(scope, project)
+        link = os.path.join(base, "skills", NAME)
+        if os.path.lexists(link):
+            ours = os.path.realpath(link) == os.path.realpath(BUNDLE)
+            found.append(Registration("skills-dir plugin", link, scope, ours, f"tec uninstall --scope {scope}"
+                                      if ours else f"remove {link}"))
+        for name in SETTINGS_FILES:
+            path = os.path.join(base, name)
+            commands = _hook_commands(path)
+            if any(HOOK_COMMAND.search(c) for c in commands):
+                ours = any(BUNDLE in c for c in commands)
+                found.append(Registration("settings hooks", path, scope, ours, f"tec uninstall --scope {scope}"
+                                          if ours else f"remove the token-efficient-coding hooks from {path}"))
+    plugins = os.path.join(scope_dir("user"), "plugins", "installed_plugins.json")
+    try:
+        with open(plugins, encoding="utf-8") as fh:
+            installed = json.load(fh).get("plugins", {})
+    except (OSError, ValueError, AttributeError):
+        installed = {}
+    for key in installed if isinstance(installed, dict) else ():
+        if key.split("@")[0] == NAME:
+            found.append(Registration("marketplace plugin", key, None, False, f"claude plugin uninstall {key}"))
+    return found
+
+
+def _hook_commands(path: str) -> list[str]:
+    try:
+        sf = settings_file.read(path)
+    except ConfigError:
+        return []
+    hooks = sf.data.get("hooks")
+    groups = [g for v in hooks.values() if isinstance(v, list) for g in v] if isinstance(hooks, dict) else []
+    return [str(h.get("command", "")) + " " + " ".join(map(str, h.get("args", [])))
+            for g in groups if isinstance(g, dict) for h in g.get("hooks", []) if isinstance(h, dict)]
 
 
 # --------------------------------------------------------------------------- hooks in settings
@@ -80,7 +149,8 @@ def our_hooks() -> dict:
 
 
 def _is_ours(handler: dict) -> bool:
-    return isinstance(handler, dict) and (BUNDLE + MARK) in str(handler.get("command", ""))
+    return isinstance(handler, dict) and BUNDLE in str(handler.get("command", "")) \
+        and HOOK_COMMAND.search(str(handler.get("command", ""))) is not None
 
 
 def has_our_hooks(groups: object) -> bool:
@@ -106,10 +176,7 @@ def remove_hooks(settings: dict) -> dict:
     table = {}
     for event, groups in (settings.get("hooks") or {}).items():
         kept = []
-        for group in groups if isinstance(groups, list) else []:
-            if not isinstance(group, dict):
-                kept.append(group)
-                continue
+        for group in groups:
             handlers = [h for h in group.get("hooks", []) if not _is_ours(h)]
             if handlers or not group.get("hooks"):
                 kept.append({**group, "hooks": handlers})
@@ -122,147 +189,124 @@ def remove_hooks(settings: dict) -> dict:
     return out
 
 
-def load_settings(path: str) -> dict:
-    try:
-        with open(path, encoding="utf-8") as fh:
-            text = fh.read()
-    except FileNotFoundError:
-        return {}
-    try:
-        data = json.loads(text) if text.strip() else {}
-    except ValueError as exc:
-        raise ConfigError(f"{path} is not valid JSON ({exc}); left untouched",
-                          "fix the file, then run the command again") from None
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path} does not hold a JSON object; left untouched", "fix the file first")
-    return data
+# --------------------------------------------------------------------------- install
 
 
-def _save_settings(path: str, data: dict) -> str | None:
-    """Write atomically after copying the old file aside; returns the backup path."""
-    backup = None
-    if os.path.exists(path):
-        backup = f"{path}.tec-backup-{time.strftime('%Y%m%d-%H%M%S')}"
-        n = 1
-        while os.path.exists(backup):
-            backup = f"{path}.tec-backup-{time.strftime('%Y%m%d-%H%M%S')}.{n}"
-            n += 1
-        shutil.copy2(path, backup)
-    config.write_atomic(path, json.dumps(data, indent=2) + "\n")
-    return backup
-
-
-# --------------------------------------------------------------------------- install / uninstall
-
-
-def install(scope: str = "user", mode: str = "plugin", project: str | None = None, venv: bool = True) -> list[str]:
-    """Set up the bundle for `scope`; returns what was done, one line each."""
+def install(scope: str = "user", mode: str = "plugin", project: str | None = None, venv: bool = True,
+            sdk_only: bool = False) -> list[str]:
+    """Set up the bundle for `scope`; returns what was done, one line each. With `sdk_only`, only
+    the interpreter model commands run on (for a marketplace install, which has no `tec`)."""
     if mode not in MODES:
         raise InputError(f"unknown mode {mode!r}", f"use one of: {', '.join(MODES)}")
     base = scope_dir(scope, project)
-    state = _read_state()
+    target = os.path.join(base, "skills", NAME) if mode == "plugin" else os.path.join(base, "settings.json")
+    if not sdk_only:
+        others = [r for r in registrations(project) if r.where != target]
+        if others:
+            raise TecError(f"the hooks are already registered ({others[0].describe()}): a second registration "
+                           "would run every hook twice", f"remove that one first: {others[0].remove}")
+    record = _read_record()
     done = []
-    key = f"{scope}:{base}"
-    record = state.get(key, {})
-    if mode == "plugin":
-        done.append(_link(os.path.join(base, "skills", NAME), record))
+    python = None
+    if venv or sdk_only:
+        python, line = environment.provision()
+        done.append(line or f"model commands run on {python}")
     else:
-        done.append(_merge_into(os.path.join(base, "settings.json"), record))
-    state[key] = record
-    _write_state(state)
-    if venv:
-        done.append(ensure_venv())
-    return [line for line in done if line]
+        missing = environment.sdks_missing()
+        python = None if missing else sys.executable
+        environment.write_status(python, missing)
+    record["python"] = python
+    if not sdk_only:
+        item = record["installs"].setdefault(f"{scope}:{base}", {})
+        done.append(_link(target, item) if mode == "plugin" else _merge_into(target, item))
+    _write_record(record)
+    return done
 
 
-def _link(link: str, record: dict) -> str:
+def _link(link: str, item: dict) -> str:
     if os.path.islink(link) and os.path.realpath(link) == os.path.realpath(BUNDLE):
-        record["link"] = link
+        item["link"] = link
         return f"already linked: {link} -> {BUNDLE}"
     if os.path.lexists(link):
         raise TecError(f"{link} exists and is not our link", "move it aside, or install with --mode settings")
-    os.makedirs(os.path.dirname(link), exist_ok=True)
+    skills = os.path.dirname(link)
+    if not os.path.isdir(skills):
+        os.makedirs(skills)
+        item["created_dir"] = skills
     os.symlink(BUNDLE, link, target_is_directory=True)
-    record["link"] = link
+    item["link"] = link
     return f"linked {link} -> {BUNDLE} (Claude Code loads it as {NAME}@skills-dir)"
 
 
-def _merge_into(path: str, record: dict) -> str:
-    current = load_settings(path)
-    merged = merge_hooks(current, our_hooks())
-    if merged == current:
-        record["settings"] = path
+def _merge_into(path: str, item: dict) -> str:
+    sf = settings_file.read(path)
+    settings_file.check_hooks(sf)
+    merged = merge_hooks(sf.data, our_hooks())
+    if merged == sf.data:
+        item.setdefault("settings", {"path": path})
         return f"hooks already in {path}"
-    backup = _save_settings(path, merged)
-    record["settings"] = path
-    record.setdefault("backups", []).append(backup)
-    return f"added our hooks to {path}" + (f" (backup: {backup})" if backup else "")
+    text = sf.render(merged)
+    backup = _backup(sf)
+    sf.write(text)
+    item["settings"] = {"path": path, "backup": backup, "before": sf.digest, "after": settings_file.digest(text)}
+    note = "" if sf.text is None or sf.render(sf.data) == sf.text else "; its formatting was normalised"
+    return f"added our hooks to {path}" + (f" (original kept in {backup}{note})" if backup else "")
+
+
+def _backup(sf: settings_file.SettingsFile) -> str | None:
+    if sf.text is None:
+        return None
+    folder = config.home_path("backups")
+    os.makedirs(folder, mode=0o700, exist_ok=True)
+    path = os.path.join(folder, f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{os.path.basename(sf.path)}")
+    config.write_atomic(path, sf.text, mode=0o600)
+    return path
+
+
+# --------------------------------------------------------------------------- uninstall
 
 
 def uninstall(scope: str | None = None, project: str | None = None) -> list[str]:
-    """Undo what `install` recorded (for one scope, or all); returns what was done."""
-    state = _read_state()
+    """Remove this checkout's registrations (one scope, or all) and what install created."""
+    record = _read_record()
+    items = record["installs"]
     done = []
-    for key in list(state):
-        if scope is not None and key != f"{scope}:{scope_dir(scope, project)}":
+    for reg in registrations(project):
+        if reg.scope is None:
+            done.append(f"left {reg.describe()}: remove it with `{reg.remove}`")
             continue
-        record = state.pop(key)
-        link = record.get("link")
-        if link and os.path.islink(link) and os.path.realpath(link) == os.path.realpath(BUNDLE):
-            os.unlink(link)
-            done.append(f"removed {link}")
-        path = record.get("settings")
-        if path and os.path.exists(path):
-            current = load_settings(path)
-            cleaned = remove_hooks(current)
-            if cleaned != current:
-                backup = _save_settings(path, cleaned)
-                done.append(f"removed our hooks from {path} (backup: {backup})")
-    _write_state(state)
-    return done or ["nothing to undo"]
+        if not reg.ours or (scope is not None and reg.scope != scope):
+            continue
+        item = items.pop(f"{reg.scope}:{scope_dir(reg.scope, project)}", {})
+        if reg.kind == "skills-dir plugin":
+            os.unlink(reg.where)
+            done.append(f"removed {reg.where}")
+            created = item.get("created_dir")
+            if created and os.path.isdir(created) and not os.listdir(created):
+                os.rmdir(created)
+                done.append(f"removed the empty {created}")
+        else:
+            done.append(_unmerge(reg.where, item.get("settings") or {}))
+    _write_record(record)
+    return done or ["nothing to undo: no registration of this checkout found"]
 
 
-# --------------------------------------------------------------------------- private environment
-
-
-def sdks_missing(python: str = sys.executable) -> list[str]:
-    code = ("import importlib.util as u, sys; "
-            f"print(','.join(m for m in {SDK_MODULES!r} if u.find_spec(m.split('.')[0]) is None "
-            "or (m == 'google.genai' and u.find_spec(m) is None)))")
-    out = subprocess.run([python, "-c", code], capture_output=True, text=True, check=False)
-    return [m for m in out.stdout.strip().split(",") if m] if out.returncode == 0 else list(SDK_MODULES)
-
-
-def ensure_venv() -> str | None:
-    """Create `$TEC_HOME/venv` with the dependencies, unless this interpreter has them."""
-    if not sdks_missing():
-        return None
-    python = venv_python()
-    if not os.path.exists(python):
-        subprocess.run([sys.executable, "-m", "venv", os.path.dirname(os.path.dirname(python))], check=True)
-    subprocess.run([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *requirements()],
-                   check=True)
-    return f"installed the dependencies into {os.path.dirname(os.path.dirname(python))}"
-
-
-def requirements() -> list[str]:
-    """The package's dependencies, read from pyproject.toml (one list for pip and for us)."""
+def _unmerge(path: str, recorded: dict) -> str:
+    sf = settings_file.read(path)
+    backup = recorded.get("backup") if recorded.get("path") == path else None
     try:
-        import tomllib
-    except ModuleNotFoundError:  # Python 3.10
-        import tomli as tomllib
-    with open(os.path.join(BUNDLE, "pyproject.toml"), "rb") as fh:
-        return list(tomllib.load(fh)["project"]["dependencies"])
-
-
-def relaunch_if_needed(argv: list[str]) -> None:
-    """Run `tec` again in the private environment when this interpreter lacks the SDKs."""
-    python = venv_python()
-    if os.path.realpath(sys.executable) == os.path.realpath(python) or not os.path.exists(python):
-        return
-    import importlib.util
-
-    if importlib.util.find_spec("anthropic") is not None:
-        return
-    env = {**os.environ, "PYTHONPATH": os.path.join(BUNDLE, "scripts")}
-    os.execve(python, [python, "-m", "tec", *argv], env)
+        if backup and sf.digest == recorded.get("after") and os.path.isfile(backup):
+            with open(backup, encoding="utf-8", newline="") as fh:
+                sf.write(fh.read())
+            return f"restored {path} as it was before install"
+        if not backup and recorded.get("before") is None and sf.digest == recorded.get("after"):
+            os.unlink(path)  # install created it
+            return f"removed {path} (install had created it)"
+        cleaned = remove_hooks(sf.data)
+        if cleaned == sf.data:
+            return f"no hooks of ours in {path}"
+        sf.write(sf.render(cleaned))
+        return f"removed our hooks from {path} (it had changed since install: the rest is kept)"
+    finally:
+        if backup and os.path.isfile(backup):
+            os.unlink(backup)

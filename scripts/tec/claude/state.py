@@ -12,6 +12,7 @@ import time
 from .. import config, fastjson
 
 BUDGET_STATUS = "budget-status.json"
+SDK_STATUS = "sdk-status.json"  # written by claude.environment
 ERROR_LOG = "hook-errors.log"
 
 
@@ -37,12 +38,22 @@ def write_budget_status(states: list, action: str) -> None:
 
 
 def budget_status() -> dict:
+    return _read(BUDGET_STATUS)
+
+
+def can_call(provider: str) -> bool:
+    """Whether a model command for `provider` would run: its key is set and, as last checked,
+    the interpreter those commands use has its SDK. Unknown means no."""
+    return config.api_key_var(provider) is not None and _read(SDK_STATUS).get(provider) is True
+
+
+def _read(name: str) -> dict:
     try:
-        with open(config.home_path(BUDGET_STATUS), encoding="utf-8") as fh:
-            status = fastjson.loads(fh.read())
+        with open(config.home_path(name), encoding="utf-8") as fh:
+            found = fastjson.loads(fh.read())
     except (OSError, ValueError):
         return {}
-    return status if isinstance(status, dict) else {}
+    return found if isinstance(found, dict) else {}
 
 
 TRANSCRIPT_TAIL = 256 << 10  # the main model is looked for in this much of the transcript's end
@@ -77,6 +88,76 @@ def _last_model(path: str) -> str | None:
         if model and model != "<synthetic>":
             return model
     return None
+
+
+DUPLICATE_WINDOW_S = 2.0  # the copies of a hook registered twice start within this of each other
+
+
+def first_run(event: str, raw: bytes) -> bool:
+    """Whether this is the only run of `event` on this exact payload. A hook registered twice (a
+    plugin and settings.json) runs twice at once on the same payload: the copy that finds the
+    other's marker, written by a process still alive or less than DUPLICATE_WINDOW_S ago, does
+    nothing. Claude Code never sends one payload twice otherwise (each carries its prompt or
+    tool-use id). Markers sit in a folder per minute; older folders are removed."""
+    import zlib
+
+    seen = config.home_path("seen")
+    minute = int(time.time()) // 60
+    folder = os.path.join(seen, str(minute))
+    if not os.path.isdir(folder):
+        os.makedirs(folder, exist_ok=True)
+        _forget_before(seen, minute - 1)
+    name = f"{event}-{zlib.crc32(raw):08x}-{len(raw)}"
+    earlier = os.path.join(seen, str(minute - 1), name)
+    if os.path.exists(earlier) and _alive(earlier):
+        return False
+    marker = os.path.join(folder, name)
+    for _ in range(2):
+        try:
+            fd = os.open(marker, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            if _alive(marker):
+                return False
+            try:  # noqa: SIM105 - a finished run's marker: take its place (contextlib costs hooks an import)
+                os.unlink(marker)
+            except OSError:
+                pass
+            continue
+        except OSError:
+            return True  # no marker possible (a read-only home): run, as without the check
+        os.write(fd, str(os.getpid()).encode())
+        os.close(fd)
+        return True
+    return False
+
+
+def _alive(marker: str) -> bool:
+    """Whether the run that wrote `marker` is still running, or started moments ago."""
+    try:
+        if time.time() - os.stat(marker).st_mtime < DUPLICATE_WINDOW_S:
+            return True
+        with open(marker, "rb") as fh:
+            pid = int(fh.read() or 0)
+    except (OSError, ValueError):
+        return False
+    if pid <= 0 or pid == os.getpid():
+        return pid <= 0  # a marker still being written counts as alive
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
+
+
+def _forget_before(seen: str, minute: int) -> None:
+    for name in os.listdir(seen):
+        if name.isdigit() and int(name) < minute:
+            folder = os.path.join(seen, name)
+            for marker in os.listdir(folder):
+                os.unlink(os.path.join(folder, marker))
+            os.rmdir(folder)
 
 
 def remember_session_model(session: object, model: str) -> None:

@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         if args.needs_sdk:
-            from ..claude.install import relaunch_if_needed
+            from ..claude.environment import relaunch_if_needed
 
             relaunch_if_needed(sys.argv[1:] if argv is None else argv)
         return args.func(args)

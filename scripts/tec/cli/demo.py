@@ -16,10 +16,10 @@ import shutil
 import sys
 import tempfile
 
-from .. import cli
+from .. import bundled, cli
 from ..claude import hooks
 
-BUNDLE = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+BUNDLE = bundled.PLUGIN_ROOT
 EXAMPLES = os.path.join(BUNDLE, "examples", "claude")
 SHOP = "5f0c2a1e-7d3b-4c8e-9a61-2b4f8d0e1c37"  # an opus session whose one subagent ran on haiku
 SHOP_AGENT = "a1b2c3d4e5f60718"

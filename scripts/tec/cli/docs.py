@@ -11,15 +11,14 @@ from __future__ import annotations
 import json
 import os
 
-from .. import config, fastjson, registry, vocabulary
+from .. import bundled, config, fastjson, registry, vocabulary
 from ..errors import TecError
 from ..routing import rules as routing_rules
 from ..routing import scoring
 from .common import command
 
-PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-ROOT = os.path.dirname(os.path.dirname(PACKAGE))
-TEMPLATES = os.path.join(PACKAGE, "templates", "docs")
+ROOT = bundled.PLUGIN_ROOT
+TEMPLATES = os.path.join(bundled.PACKAGE, "templates", "docs")
 PAGES = {
     "references/routing.md": "routing.md.j2",
     "references/execution-and-edits.md": "execution-and-edits.md.j2",

@@ -18,6 +18,8 @@ def add_parsers(commands) -> None:
                    help="plugin: link as a skills-directory plugin (default); settings: merge the hooks into "
                         "settings.json")
     p.add_argument("--no-venv", action="store_true", help="do not create the private environment for the SDKs")
+    p.add_argument("--sdk-only", action="store_true", help="only set up the interpreter model commands run on "
+                   "(for a marketplace install)")
     u = command(commands, "uninstall", "Undo what tec install did (its link, its hook entries).",
                 "tec uninstall", cmd_uninstall)
     u.add_argument("--scope", choices=("user", "project"), help="only this scope (default: all)")
@@ -32,7 +34,7 @@ def add_parsers(commands) -> None:
 def cmd_install(args: argparse.Namespace) -> int:
     from ..claude import install
 
-    for line in install.install(args.scope, args.mode, venv=not args.no_venv):
+    for line in install.install(args.scope, args.mode, venv=not args.no_venv, sdk_only=args.sdk_only):
         sys.stdout.write(line + "\n")
     return 0
 

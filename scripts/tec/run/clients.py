@@ -13,20 +13,20 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import time
 from dataclasses import dataclass, field
 
 from .. import bundled, config
+from ..config import KEY_VARS
 from ..errors import ConfigError
 from ..vocabulary import TOKEN_KINDS
-from .secrets import KEY_VARS, scrub
+from .secrets import scrub
 
 # Failure kinds. Escalation moves up a tier on the ones listed in execution.escalate_on.
 PROVIDERS = ("anthropic", "google")  # the vendors with a client here
 KINDS = ("quota", "server", "overloaded", "timeout", "connection", "blocked", "empty", "malformed", "auth",
          "bad_request", "unsupported")
-ANTHROPIC_KEY_VARS = KEY_VARS["anthropic"]
-GEMINI_KEY_VARS = KEY_VARS["google"]
 _BLOCKED_FINISH = {"SAFETY", "RECITATION", "BLOCKLIST", "PROHIBITED_CONTENT", "SPII", "IMAGE_SAFETY"}
 
 
@@ -69,12 +69,11 @@ def provider_of(model_id: str, reg) -> str:
 
 def api_key(provider: str) -> str:
     """The key for a provider from the environment, or a ConfigError naming the variable."""
-    names = ANTHROPIC_KEY_VARS if provider == "anthropic" else GEMINI_KEY_VARS
-    for name in names:
-        value = os.environ.get(name, "").strip()
-        if value:
-            return value
-    raise ConfigError(f"{' or '.join(names)} is not set", f"export {names[0]}=... to call {provider} models")
+    name = config.api_key_var(provider)
+    if name is None:
+        names = KEY_VARS[provider]
+        raise ConfigError(f"{' or '.join(names)} is not set", f"export {names[0]}=... to call {provider} models")
+    return os.environ[name].strip()
 
 
 def call(model_id: str, prompt: str, *, reg, system: str | None = None, max_tokens: int = 1024,
@@ -95,9 +94,10 @@ def call(model_id: str, prompt: str, *, reg, system: str | None = None, max_toke
         else:
             result = _call_gemini(model_id, prompt, key, conf, system, max_tokens, schema, thinking_off)
     except ImportError as exc:
-        package = "anthropic" if provider == "anthropic" else "google-genai (Python 3.11 or newer)"
-        raise ConfigError(f"cannot load the {provider} SDK: {exc}",
-                          f"run `tec install` (it sets up a private environment), or pip install {package}") from None
+        installer = os.path.join(bundled.PLUGIN_ROOT, "scripts", "install.py")
+        raise ConfigError(f"cannot load the {provider} SDK on {sys.executable}: {exc}",
+                          f"run `python3 {installer} --sdk-only` once: it sets up an interpreter with the SDKs "
+                          "that model commands then use") from None
     return result
 
 

@@ -20,6 +20,7 @@ import sys
 from fnmatch import fnmatchcase
 
 from .. import bundled
+from ..config import KEY_VARS
 from ..errors import InputError
 
 BINARY_SNIFF_BYTES = 8192
@@ -142,7 +143,6 @@ def secret_in(text: str) -> str | None:
     return None
 
 
-KEY_VARS = {"anthropic": ("ANTHROPIC_API_KEY",), "google": ("GEMINI_API_KEY", "GOOGLE_API_KEY")}
 _SCRUBBED_VARS = (*KEY_VARS["anthropic"], *KEY_VARS["google"], "ANTHROPIC_AUTH_TOKEN")
 
 
