@@ -20,6 +20,10 @@ def tec_home(tmp_path, monkeypatch):
     home.mkdir()
     monkeypatch.setenv("TEC_HOME", str(home))
     monkeypatch.setenv("TEC_CONFIG", str(home / "config.toml"))
+    from tec import config  # a hook run in-process switches its process to defaults-on-bad-config
+
+    monkeypatch.setattr(config, "_lenient", False)
+    monkeypatch.setattr(config, "ignored", [])
     return home
 
 

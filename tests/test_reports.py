@@ -317,7 +317,7 @@ def test_unpriced_model(book):
     table = reports.format_table(report)
     notes = [line for line in table.splitlines() if line.startswith("*")]
     assert len(notes) == 1
-    assert "1 calls unpriced" in notes[0]
+    assert "1 call unpriced" in notes[0]
     assert MYSTERY in notes[0]
     assert "tec costs recost" in notes[0]
     mystery_line = next(line for line in table.splitlines() if line.startswith(MYSTERY))
@@ -488,3 +488,16 @@ def test_render_html_has_charts(book):
     assert "2026-11-23" in page
     for remote in ('src="http', "src='http", '<link rel="stylesheet" href="http', "@import"):
         assert remote not in page  # self-contained: nothing loaded from the network
+
+
+def test_control_characters_from_transcripts_never_reach_the_terminal():
+    """A transcript's cwd or session id is data someone else wrote: an OSC 52 clipboard write or a
+    screen clear in it must print as text."""
+    osc52, clear = "\x1b]52;c;ZXZpbA==\x07", "\x1b[2J"
+    with store.Ledger() as book:
+        book.append([make_entry("claude-code", "claude-haiku-5-5", {"input": 10}, session=f"s{osc52}",
+                                project=f"/p{clear}"),
+                     make_entry("claude-code", f"mystery{clear}", {"input": 10}, session="s2")])
+        text = "\n".join(reports.format_table(reports.build(book, by=by)) for by in ("session", "project", "model"))
+    assert "\x1b" not in text and "\x07" not in text
+    assert "\\x1b]52;c;ZXZpbA==\\x07" in text and "\\x1b[2J" in text

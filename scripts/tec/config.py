@@ -11,8 +11,10 @@ and `tec config`, `tec doctor` and the rendered docs read the same table. (`[rou
 `[tiers]` and `[prices]` override data files; their owners check them.)
 
 One rule for bad values: a command stops with a ConfigError that names the file,
-the table, the key and what it may be; a hook never fails on config: `lenient=True`
-puts the default in place of a bad value, and `problems()` lists what was replaced.
+the table, the key and what it may be; a hook never fails on config: in a hook
+process (`use_defaults_for_bad_config()`, called by the hook entry point) a bad value
+is replaced by its default and an unreadable config (invalid TOML, not UTF-8, too
+big) counts as empty; `problems()` lists what was replaced, for `tec doctor`.
 
 Hooks start a process per prompt, so this module imports only what Python loads
 at start-up anyway; TOML is parsed only when the file changed (see `load_config`).
@@ -30,6 +32,18 @@ KEY_VARS = {"anthropic": ("ANTHROPIC_API_KEY",), "google": ("GEMINI_API_KEY", "G
 MAX_CONFIG_BYTES = 1 << 20  # a bigger config is a mistake; parsing it would stall every hook
 
 _cache: dict[str, tuple[list, dict]] = {}
+_lenient = False  # a hook process: bad config falls back to the defaults
+ignored: list[ConfigError] = []  # what a hook process replaced by defaults, for its error log
+
+
+def use_defaults_for_bad_config() -> None:
+    global _lenient
+    _lenient = True
+
+
+def lenient() -> bool:
+    """Whether this is a hook process, where bad config means the defaults (see the module doc)."""
+    return _lenient
 
 
 # --------------------------------------------------------------------------- paths
@@ -148,10 +162,21 @@ def _write_cache(stamp: list, data: dict) -> None:
 
 def section(name: str) -> dict:
     """One table of the config (`[routing]`, `[tiers]`, `[prices]`), checked to be a table."""
-    value = load_config().get(name, {})
-    if not isinstance(value, dict):
-        raise ConfigError(f"{config_path()}: [{name}] must be a table", "see README, Configuration")
+    try:
+        value = load_config().get(name, {})
+        if not isinstance(value, dict):
+            raise ConfigError(f"{config_path()}: [{name}] must be a table", "see README, Configuration")
+    except ConfigError as exc:
+        if _lenient:
+            _ignore(exc)
+            return {}
+        raise
     return value
+
+
+def _ignore(problem: ConfigError) -> None:
+    if all(p.message != problem.message for p in ignored):
+        ignored.append(problem)
 
 
 def _parse_toml(path: str) -> dict:
@@ -192,6 +217,7 @@ def settings(name: str, *, lenient: bool = False) -> dict:
     A bad value or unknown key raises ConfigError; with `lenient` (hooks) it is
     replaced by the default instead (and an unreadable config counts as empty).
     """
+    lenient = lenient or _lenient
     specs = table()[name]
     try:
         user = section(name)
@@ -206,6 +232,8 @@ def settings(name: str, *, lenient: bool = False) -> dict:
             out[key] = coerce(specs[key]["type"], value)
         elif not lenient:
             raise problem
+        else:
+            _ignore(problem)
     return out
 
 

@@ -277,6 +277,7 @@ def main(event: str, plugin_root: str | None = None, stdin=None, stdout=None, ba
     (the entry script's default), detached events run in a process of their own."""
     stdin = stdin or sys.stdin
     stdout = stdout or sys.stdout
+    config.use_defaults_for_bad_config()  # a hook never fails on config
     try:
         raw = stdin.buffer.read() if hasattr(stdin, "buffer") else stdin.read()
         text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
@@ -295,4 +296,7 @@ def main(event: str, plugin_root: str | None = None, stdin=None, stdout=None, ba
             stdout.flush()
     except Exception as exc:
         state.log_error(event, exc)
+    for problem in config.ignored:  # the defaults were used instead: say why, once per run
+        state.log_error(event, problem)
+    config.ignored.clear()
     return 0

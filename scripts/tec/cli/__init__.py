@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .. import __version__
+from .. import __version__, config
 from ..errors import TecError
 from . import common, costs, docs, edit, execute, pricing, route, setup, validate
 
@@ -45,6 +45,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return 2
     try:
+        if args.command != "doctor":  # a config that cannot be read is an error, never silently skipped
+            config.load_config()
         if args.needs_sdk:
             from ..claude.environment import relaunch_if_needed
 

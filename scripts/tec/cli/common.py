@@ -10,6 +10,7 @@ import sys
 from collections.abc import Iterable
 
 from ..errors import InputError, TecError
+from ..units import printable
 
 UTF8_FIX = "re-encode it as UTF-8 first, e.g. `iconv -f latin1 -t utf-8 IN > OUT`"
 ARG_UTF8_FIX = "pass UTF-8 text, or pipe the bytes through iconv into `tec route -`"
@@ -46,15 +47,15 @@ def print_json(value: object) -> None:
 
 
 def print_error(exc: TecError) -> None:
-    lines = [f"tec: error: {exc.message}"]
+    lines = [f"tec: error: {printable(exc.message)}"]
     if exc.hint:
-        lines.append(f"  hint: {exc.hint}")
+        lines.append(f"  hint: {printable(exc.hint)}")
     sys.stderr.write("\n".join(lines) + "\n")
 
 
 def print_warnings(warnings: Iterable[str]) -> None:
     for warning in warnings:
-        sys.stderr.write(f"tec: warning: {warning}\n")
+        sys.stderr.write(f"tec: warning: {printable(warning)}\n")
 
 
 def silence_stdout() -> None:

@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass, field
 
 from .. import registry
-from ..units import bar, compact
+from ..units import bar, compact, printable
 from ..vocabulary import PUBLIC_TOKENS
 from ..vocabulary import format_usd as usd
 from .entries import iso_time, now_ms
@@ -218,22 +218,24 @@ def format_table(report: dict) -> str:
     out.append("─" * len(line(total)))
     out.append(line(total))
     notes = _notes(report)
-    return "\n".join(out + notes)
+    return "\n".join(out + [printable(note) for note in notes])
 
 
 def _cells(key: str, t: dict) -> list[str]:
     tokens = t["tokens"]
     saved = usd(t["savings"]) + (f" ({t['savings_pct']:.0f}%)" if t["savings_pct"] is not None else "")
     cost = usd(t["cost"]) + ("*" if t["unpriced_calls"] else "")
-    return [str(key), f"{t['calls']:,}", compact(tokens["input"]), compact(tokens["output"] + tokens["thinking"]),
-            compact(tokens["cache_write"]), compact(tokens["cache_read"]), cost, usd(t["baseline_cost"]), saved]
+    return [printable(str(key)), f"{t['calls']:,}", compact(tokens["input"]),
+            compact(tokens["output"] + tokens["thinking"]), compact(tokens["cache_write"]),
+            compact(tokens["cache_read"]), cost, usd(t["baseline_cost"]), saved]
 
 
 def _notes(report: dict) -> list[str]:
     notes = []
     total = report["total"]
     if total["unpriced_calls"]:
-        notes.append(f"* {total['unpriced_calls']:,} calls unpriced (not in the costs): "
+        n = total["unpriced_calls"]
+        notes.append(f"* {n:,} call{'' if n == 1 else 's'} unpriced (not in the costs): "
                      f"{', '.join(report['unpriced_models'])}; add prices with `tec pricing import FILE` "
                      "or [prices] in the config, then `tec costs recost`")
     routing = report.get("routing")

@@ -87,15 +87,20 @@ _rules_cache: dict[str, object] = {}
 
 
 def load_rules() -> Rules:
-    """Bundled routing data merged with the user's `[routing]` overrides (cached)."""
+    """Bundled routing data merged with the user's `[routing]` overrides (cached). In a hook, a
+    broken override gives the bundled rules (hooks never fail on config)."""
     override = config.section("routing")
     key = repr(override)
     if _rules_cache.get("key") != key:
         try:
             _rules_cache["rules"] = Rules(*_stored_rules(override, key))
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise ConfigError(f"routing override in {config.config_path()} is malformed: {exc!r}",
-                              "compare it with the [routing] example in the README") from None
+        except (KeyError, TypeError, ValueError, AttributeError, ConfigError) as exc:
+            if not config.lenient() or not override:
+                if isinstance(exc, ConfigError):
+                    raise
+                raise ConfigError(f"routing override in {config.config_path()} is malformed: {exc!r}",
+                                  "compare it with the [routing] example in the README") from None
+            _rules_cache["rules"] = Rules(*_stored_rules({}, repr({})))
         _rules_cache["key"] = key
     return _rules_cache["rules"]  # type: ignore[return-value]
 
