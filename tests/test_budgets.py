@@ -228,7 +228,9 @@ def test_reserved_amounts_count_against_later_reservations(book):
     assert second.states[0].reserved == pytest.approx(3.0)
     third = budgets.reserve(book, 1.0, now=NOW)  # 4.50 reserved + 1.00 = 5.50 > 5.00
     assert third.action == "refuse"
-    assert "$4.50 reserved" in third.message
+    # nothing is spent: the message must blame the reservations, not claim the budget is reached
+    assert "$4.50 reserved by calls still running" in third.message
+    assert "reached" not in third.message and "Retry when they finish" in third.message
     [state] = budgets.status(book, now=NOW)
     assert state.spent == 0
     assert state.reserved == pytest.approx(4.5)

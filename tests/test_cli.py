@@ -217,13 +217,14 @@ def test_jsonl_keeps_order_and_reports_bad_lines(capsys, tmp_path):
     code, out, _ = run(capsys, "route", "--jsonl", str(path))
     assert code == 1
     rows = json_lines(out)
-    assert [r["id"] for r in rows] == ["a", 3, "b", "c", 6, "d", "e", 7, 10, "z"]
+    # a generated id (the line number) is a string like the others; a given id is echoed as given
+    assert [r["id"] for r in rows] == ["a", "3", "b", "c", "6", "d", "e", 7, "10", "z"]
     errors = {r["id"]: r["error"] for r in rows if "error" in r}
-    assert set(errors) == {3, "b", "c", 6, "d", "e", 7}
-    assert errors[3].startswith("invalid JSON")
+    assert set(errors) == {"3", "b", "c", "6", "d", "e", 7}
+    assert errors["3"].startswith("invalid JSON")
     assert errors["b"] == 'missing "text"'
     assert errors["c"] == '"text" is empty'
-    assert "JSON object" in errors[6]
+    assert "JSON object" in errors["6"]
     assert "files" in errors["d"]
     assert "context" in errors["e"]
     assert errors[7] == '"text" must be a string'
@@ -231,7 +232,7 @@ def test_jsonl_keeps_order_and_reports_bad_lines(capsys, tmp_path):
         if "error" not in row:
             assert set(row) == FIELDS | {"id"}
             assert row["model"] in TIERS
-    assert next(r for r in rows if r["id"] == 10)["context"]["files_count"] == 4
+    assert next(r for r in rows if r["id"] == "10")["context"]["files_count"] == 4
 
 
 def test_jsonl_output_is_compact_one_object_per_line(capsys, tmp_path):
@@ -416,5 +417,5 @@ def test_parallel_jsonl_matches_serial_order_and_errors(monkeypatch):
     warnings: list[str] = []
     parallel = list(batch.route_lines(lines, None, warnings))
     assert parallel == serial
-    assert [r["id"] for r in parallel][:3] == [0, 2, 1]
+    assert [r["id"] for r in parallel][:3] == [0, "2", 1]
     assert sum("error" in r for r in parallel) == 5 + 9

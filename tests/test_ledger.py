@@ -307,3 +307,25 @@ def test_a_v1_ledger_is_migrated_without_double_counting(tmp_path):
         book.append([make_entry("execute", "haiku", {"input": 50}, ts=2000)])
         assert book.db.execute("select sum(calls), sum(input) from rollup").fetchone() == (2, 150)
         _rollup_matches_entries(book)
+
+
+def test_data_directory_is_0700_and_ledger_files_0600(tec_home, tmp_path, monkeypatch):
+    home = tmp_path / "fresh" / "tec"
+    monkeypatch.setenv("TEC_HOME", str(home))
+    monkeypatch.delenv("TEC_LEDGER", raising=False)
+    with store.Ledger() as ledger:
+        ledger.append([make_entry("execute", "haiku", {"input": 10, "output": 1})])
+        modes = {name: os.stat(home / name).st_mode & 0o777 for name in os.listdir(home)}
+    assert os.stat(home).st_mode & 0o777 == 0o700
+    assert modes["ledger.sqlite3"] == 0o600
+    assert all(mode == 0o600 for name, mode in modes.items() if name.startswith("ledger"))
+
+
+@pytest.mark.parametrize(("target", "words"), [("/dev/null", "regular file"), ("{tmp}", "directory")])
+def test_a_ledger_path_that_is_not_a_file_is_named(tmp_path, monkeypatch, target, words):
+    path = target.format(tmp=tmp_path)
+    monkeypatch.setenv("TEC_LEDGER", path)
+    with pytest.raises(TecError) as caught:
+        store.Ledger().__enter__()
+    assert words in caught.value.message and path in caught.value.message
+    assert "TEC_LEDGER" in caught.value.hint

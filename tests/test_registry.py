@@ -257,6 +257,7 @@ def test_import_litellm_sample(tec_home):
         "updated": 0,
         "unchanged": 0,
         "skipped": 7,
+        "refused": [],
         "path": overlay,
     }
     with open(overlay, encoding="utf-8") as fh:
@@ -337,6 +338,37 @@ def test_import_updates_changed_and_keeps_others(tec_home, tmp_path):
     reg = load_registry()
     assert reg.price("opus")["cache_read"] == 0.2
     assert reg.is_priced("claude-fable-5-1")  # kept from the first import
+
+
+def test_import_refuses_unbelievable_prices_and_keeps_the_rest(tec_home, tmp_path):
+    with open(SAMPLE, encoding="utf-8") as fh:
+        data = json.load(fh)
+    data["claude-opus-5-5"]["input_cost_per_token"] = 1e300
+    data["claude-sonnet-4-5"]["output_cost_per_token"] = -1e-6
+    changed = tmp_path / "model_prices_and_context_window.json"
+    changed.write_text(json.dumps(data), encoding="utf-8")
+    result = import_litellm(str(changed))
+    assert sorted(result["refused"]) == ["claude-opus-5-5", "claude-sonnet-4-5"]
+    reg = load_registry()
+    assert reg.sources["claude-opus-5-5"] == "bundled"  # not overwritten by the absurd price
+    assert reg.price("opus")["input"] < 1000
+
+
+@pytest.mark.parametrize("content", ["{}", '{"gpt-9": {"litellm_provider": "openai", "mode": "chat"}}',
+                                     '{"claude-x": {"litellm_provider": "anthropic", "mode": "chat", '
+                                     '"input_cost_per_token": 1e300, "output_cost_per_token": 1}}'])
+def test_import_with_nothing_usable_is_an_error_and_writes_nothing(tec_home, tmp_path, content):
+    source = tmp_path / "prices.json"
+    source.write_text(content, encoding="utf-8")
+    with pytest.raises(InputError, match="nothing imported"):
+        import_litellm(str(source))
+    assert not (tec_home / "prices.json").exists()
+
+
+def test_config_price_out_of_range_names_the_limit(tec_home):
+    write_config('[prices."claude-x"]\ninput = 1e300\noutput = 1\n')
+    with pytest.raises(ConfigError, match="from 0 to 10,000"):
+        load_registry()
 
 
 def test_import_missing_file_raises_input_error(tmp_path):

@@ -81,6 +81,17 @@ def segments(root: ET.Element) -> list[dict]:
             for r in root.iter(f"{SVG}rect") if r.get("class") == "seg"]
 
 
+def bars(root: ET.Element) -> list[dict]:
+    """The savings-chart rectangles as numbers."""
+    return [{"day": r.get("data-day"), "fill": r.get("fill"), "x": float(r.get("x")), "y": float(r.get("y")),
+             "w": float(r.get("width")), "h": float(r.get("height")), "title": r.find(f"{SVG}title").text}
+            for r in root.iter(f"{SVG}rect") if r.get("class") == "bar"]
+
+
+def zero_line(root: ET.Element) -> float:
+    return next(float(t.get("y")) for t in labels(root, "y-label") if t.text == "$0.00")
+
+
 def labels(root: ET.Element, cls: str) -> list[ET.Element]:
     return [t for t in root.iter(f"{SVG}text") if t.get("class") == cls]
 
@@ -179,39 +190,37 @@ def expected_cells(key: str, t: dict) -> list[str]:
 
 
 def test_empty_series_is_a_short_no_data_svg():
-    for chart in (charts.stacked_bars, charts.savings_line):
+    for chart in (charts.stacked_bars, charts.savings_bars):
         markup = chart([])
         root = svg_root(markup)
         assert charts.NO_DATA in "".join(root.itertext())
-        assert not segments(root) and not list(root.iter(f"{SVG}circle"))
+        assert not segments(root) and not bars(root)
         assert hasattr(markup, "__html__"), "jinja must not escape the chart"
 
 
 def test_one_day():
     series = [{"day": "2026-01-02", "cost": 0.3, "savings": 0.12, "by_tier": {"opus": 0.2, "haiku": 0.1}}]
-    bars = svg_root(charts.stacked_bars(series))
-    segs = segments(bars)
+    spend = svg_root(charts.stacked_bars(series))
+    segs = segments(spend)
     assert sorted(s["tier"] for s in segs) == ["haiku", "opus"]
     assert all(s["h"] > 0 for s in segs)
-    assert [t.text for t in labels(bars, "x-label")] == ["2026-01-02"]
+    assert [t.text for t in labels(spend, "x-label")] == ["2026-01-02"]
     heights = {s["tier"]: s["h"] for s in segs}
     assert heights["opus"] / heights["haiku"] == pytest.approx(2, rel=1e-3)
-    line = svg_root(charts.savings_line(series))
-    points = [c for c in line.iter(f"{SVG}circle") if c.get("class") == "point"]
-    assert len(points) == 1 and "2026-01-02" in points[0].find(f"{SVG}title").text
-    assert vocabulary.format_usd(0.12) in points[0].find(f"{SVG}title").text
+    [bar] = bars(svg_root(charts.savings_bars(series)))  # a bar, not a lone dot
+    assert "2026-01-02" in bar["title"] and vocabulary.format_usd(0.12) in bar["title"]
+    assert bar["w"] == charts.BAR_MAX_PX and bar["h"] > 0
 
 
 def test_all_zeros_divide_by_nothing():
     series = [{"day": f"2026-01-0{d}", "cost": 0.0, "savings": 0.0, "by_tier": {"opus": 0.0}} for d in (1, 2, 3)]
-    for chart in (charts.stacked_bars, charts.savings_line):
+    for chart in (charts.stacked_bars, charts.savings_bars):
         root = svg_root(chart(series))
         numbers = [float(v) for e in root.iter() if e is not root for k, v in e.attrib.items() if k in GEOMETRY]
         assert numbers and all(math.isfinite(n) for n in numbers)
         assert len(labels(root, "y-label")) >= 2  # an axis, even with nothing on it
     assert not segments(svg_root(charts.stacked_bars(series)))
-    ys = {c.get("cy") for c in svg_root(charts.savings_line(series)).iter(f"{SVG}circle")}
-    assert len(ys) == 1  # all on the zero line
+    assert not bars(svg_root(charts.savings_bars(series)))
 
 
 def test_segments_stack_proportionally(report):
@@ -257,7 +266,7 @@ def test_tiers_in_fixed_order_one_colour_each():
 def test_text_is_escaped():
     tier, day = '<b onclick="x">tier</b> & co', "2026-01-01<script>"
     series = [{"day": day, "cost": 1.0, "savings": -0.5, "by_tier": {tier: 1.0}}]
-    for chart in (charts.stacked_bars, charts.savings_line):
+    for chart in (charts.stacked_bars, charts.savings_bars):
         markup = str(chart(series))
         assert "<b " not in markup and "<script>" not in markup
         root = svg_root(markup)  # still well-formed
@@ -270,9 +279,14 @@ def test_text_is_escaped():
 def test_negative_savings_go_below_zero():
     series = [{"day": d, "cost": 1.0, "savings": s, "by_tier": {"opus": 1.0}}
               for d, s in (("d1", 0.5), ("d2", 0.0), ("d3", -0.25))]
-    root = svg_root(charts.savings_line(series))
-    cy = [float(c.get("cy")) for c in root.iter(f"{SVG}circle")]
-    assert cy[0] < cy[1] < cy[2]  # SVG y grows downwards
+    root = svg_root(charts.savings_bars(series))
+    up, down = bars(root)  # d2 saved nothing: no bar
+    zero = zero_line(root)
+    assert up["y"] + up["h"] == pytest.approx(zero, abs=0.02) and up["y"] < zero
+    assert down["y"] == pytest.approx(zero, abs=0.02) and down["h"] == pytest.approx(up["h"] / 2, rel=1e-3)
+    assert up["fill"] == charts.SAVINGS_COLOUR and down["fill"] == charts.EXTRA_SPEND_COLOUR
+    assert "spent above the baseline" in down["title"] and "spent above the baseline" in [
+        t.text for t in labels(root, "legend")]
     assert any(t.text.startswith("−") for t in labels(root, "y-label"))
 
 
@@ -280,18 +294,59 @@ def test_missing_days_are_zero_days():
     first, last = datetime.date(2026, 2, 27), datetime.date(2026, 3, 2)  # across a month end
     series = [{"day": d.isoformat(), "cost": 1.0, "savings": 0.5, "by_tier": {"haiku": 1.0}} for d in (first, last)]
     every_day = [(first + datetime.timedelta(days=n)).isoformat() for n in range((last - first).days + 1)]
-    bars = svg_root(charts.stacked_bars(series))
-    assert [t.text for t in labels(bars, "x-label")] == every_day
-    assert [s["day"] for s in segments(bars)] == [first.isoformat(), last.isoformat()]
-    points = svg_root(charts.savings_line(series)).iter(f"{SVG}circle")
-    cy = [float(c.get("cy")) for c in points]
-    assert len(cy) == len(every_day) and cy[0] == cy[-1] and all(y > cy[0] for y in cy[1:-1])
+    spend = svg_root(charts.stacked_bars(series))
+    assert [t.text for t in labels(spend, "x-label")] == every_day
+    assert [s["day"] for s in segments(spend)] == [first.isoformat(), last.isoformat()]
+    saved = svg_root(charts.savings_bars(series))
+    assert [t.text for t in labels(saved, "x-label")] == every_day
+    assert [b["day"] for b in bars(saved)] == [first.isoformat(), last.isoformat()]
+
+
+def day_series(days: list[datetime.date], cost: float = 1.0) -> list[dict]:
+    return [{"day": d.isoformat(), "cost": cost, "savings": cost / 2, "by_tier": {"haiku": cost}} for d in days]
+
+
+def test_days_a_year_apart_are_two_readable_bars_with_a_break():
+    first = datetime.date(2025, 3, 1)
+    series = day_series([first, first + datetime.timedelta(days=365)])
+    for chart, found in ((charts.stacked_bars, segments), (charts.savings_bars, bars)):
+        root = svg_root(chart(series))
+        drawn = found(root)
+        assert len(drawn) == 2
+        widths = [float(r.get("width")) for r in root.iter(f"{SVG}rect") if r.get("class") in ("seg", "bar")]
+        assert min(widths) == charts.BAR_MAX_PX  # not 1-pixel slivers at the edges
+        assert [t.text for t in labels(root, "x-label")] == [s["day"] for s in series]
+        gaps = [line for line in root.iter(f"{SVG}line") if line.get("class") == "gap"]
+        assert len(gaps) == 1
+
+
+def test_sparse_days_keep_only_days_with_data():
+    start = datetime.date(2026, 1, 1)
+    days = [start + datetime.timedelta(days=9 * n) for n in range(12)]  # 12 days over 100: mostly empty
+    shown, unit = charts.slots(day_series(days))
+    assert unit == "day" and [s["day"] for s in shown] == [d.isoformat() for d in days]
+    assert sum(1 for s in shown if s.get("after_gap")) == 11
+    dense = [start + datetime.timedelta(days=n) for n in range(0, 30, 2)]  # every other day: filled in
+    assert len(charts.slots(day_series(dense))[0]) == 29
+
+
+def test_more_days_than_fit_are_summed_by_week_and_no_bar_is_too_thin():
+    start = datetime.date(2025, 1, 6)  # a Monday
+    days = [start + datetime.timedelta(days=n) for n in range(500)]
+    series = day_series(days)
+    shown, unit = charts.slots(series)
+    assert unit == "week" and len(shown) == math.ceil(500 / 7)
+    assert sum(s["cost"] for s in shown) == pytest.approx(500.0)
+    assert shown[0]["day"] == start.isoformat() and shown[0]["cost"] == pytest.approx(7.0)
+    root = svg_root(charts.stacked_bars(series))
+    assert "per week" in root.find(f"{SVG}title").text
+    assert min(s["w"] for s in bars(svg_root(charts.savings_bars(series)))) >= charts.BAR_MIN_PX
 
 
 def test_x_labels_are_a_readable_subset():
     series = [{"day": f"2026-{1 + i // 28:02d}-{1 + i % 28:02d}", "cost": 1.0 + i % 3, "savings": 0.1,
                "by_tier": {"sonnet": 1.0 + i % 3}} for i in range(90)]
-    for chart in (charts.stacked_bars, charts.savings_line):
+    for chart in (charts.stacked_bars, charts.savings_bars):
         shown = labels(svg_root(chart(series)), "x-label")
         assert 2 <= len(shown) < 20
         assert shown[0].text == series[0]["day"]
@@ -312,6 +367,13 @@ def test_page_headline_figures_and_table(report):
     assert page.text["total-calls"].startswith(f"{total['calls']:,}")
     assert vocabulary.format_usd(total["baseline_cost"]) in page.text["total-baseline"]
     assert page.text["total-tokens"].startswith(units.compact(sum(total["tokens"].values())))
+    parts = re.findall(r"([\d.]+[kMB]?) (in|out|cache write|cache read)", page.text["total-tokens"])
+    tokens = total["tokens"]
+    assert dict((kind, n) for n, kind in parts) == {  # the breakdown adds up to the total shown
+        "in": units.compact(tokens["input"]), "out": units.compact(tokens["output"] + tokens["thinking"]),
+        "cache write": units.compact(tokens["cache_write"]), "cache read": units.compact(tokens["cache_read"])}
+    assert sum(tokens.values()) == tokens["input"] + tokens["output"] + tokens["thinking"] + tokens[
+        "cache_write"] + tokens["cache_read"]
     assert page.rows("tbody") == [expected_cells(row["key"], row) for row in report["rows"]]
     assert page.rows("tfoot") == [expected_cells("total", total)]
     assert page.rows("thead")[0][0] == report["by"] and len(page.rows("thead")[0]) == 9
@@ -322,10 +384,11 @@ def test_page_embeds_both_charts_as_svg(report):
     page = Page(reports.render_html(report))
     positive = sum(1 for day in report["series"] for cost in day["by_tier"].values() if cost > 0)
     assert len([a for a in page.inside("rect", "#spend-chart") if a.get("class") == "seg"]) == positive
-    points = [a["data-day"] for a in page.inside("circle", "#savings-chart") if a.get("class") == "point"]
+    saved = [a["data-day"] for a in page.inside("rect", "#savings-chart") if a.get("class") == "bar"]
+    assert saved == [day["day"] for day in report["series"] if day["savings"]]
     first, last = (datetime.date.fromisoformat(report["series"][i]["day"]) for i in (0, -1))
-    assert len(points) == (last - first).days + 1  # one a day, days without calls included
-    assert {day["day"] for day in report["series"]} <= set(points)
+    days = [a for a in page.inside("text", "#savings-chart") if a.get("class") == "x-label"]
+    assert len(days) == (last - first).days + 1  # one slot a day, days without calls included
 
 
 def test_page_period_and_generated_time(report):
@@ -467,6 +530,40 @@ def test_screenshot(tmp_path, report, scheme):
     assert png_size(str(shot)) == (1200, 1600)
 
 
+def ledger_on(days: list[datetime.date]) -> dict:
+    """A report over one sonnet call at noon of each day."""
+    with store.Ledger() as book:
+        book.append([make_entry("execute", "sonnet", {"input": 20_000, "output": 2_000},
+                                ts=int(time.mktime((*d.timetuple()[:3], 12, 0, 0, 0, 0, -1)) * 1000), session="s1")
+                     for d in days])
+        return reports.build(book, by="day", series=True)
+
+
+MEASURE = """<pre id="measured"></pre><script>
+document.getElementById("measured").textContent = JSON.stringify(
+  [...document.querySelectorAll("rect.seg, rect.bar")].map(r => r.getBoundingClientRect().width));
+</script></body>"""
+SHAPES = {
+    "one day": [datetime.date(2026, 3, 2)],
+    "a year apart": [datetime.date(2025, 3, 2), datetime.date(2026, 3, 2)],
+    "sparse": [datetime.date(2026, 1, 1) + datetime.timedelta(days=9 * n) for n in range(12)],
+    "500 days": [datetime.date(2025, 1, 1) + datetime.timedelta(days=n) for n in range(500)],
+}
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_sparse_and_long_data_render_readable_bars_in_chromium(tmp_path, shape):
+    html = reports.render_html(ledger_on(SHAPES[shape]))
+    run = Run(write_page(tmp_path, html.replace("</body>", MEASURE)), tmp_path, "--window-size=1200,1600",
+              "--dump-dom")
+    assert run.console == [] and run.requests == []
+    widths = json.loads(re.search(r'<pre id="measured">(.*?)</pre>', run.stdout, re.S).group(1))
+    assert widths and min(widths) >= charts.BAR_MIN_PX  # as drawn on screen, in CSS pixels
+    shot = tmp_path / "shape.png"
+    Run(write_page(tmp_path, html, "shape.html"), tmp_path, f"--screenshot={shot}", "--window-size=1200,1600")
+    assert png_size(str(shot)) == (1200, 1600)
+
+
 def test_missing_chromium_skips_locally_and_fails_under_ci(monkeypatch):
     monkeypatch.setattr(shutil, "which", lambda name: None)
     monkeypatch.setattr(os, "access", lambda path, mode: False)
@@ -476,3 +573,12 @@ def test_missing_chromium_skips_locally_and_fails_under_ci(monkeypatch):
     monkeypatch.setenv("CI", "true")
     with pytest.raises(pytest.fail.Exception, match="apt-get install chromium"):
         chromium()
+
+
+def test_footer_says_how_savings_were_counted(report):
+    note = Page(reports.render_html(report)).text["baseline-note"]
+    assert "default opus" not in note
+    counted = {k: n for k, n in report["baselines"].items() if k not in ("own model", "unrecorded")}
+    assert counted, "the fixture has calls with a baseline"
+    for key, n in counted.items():
+        assert f"{n:,} {reports.BASELINE_LABELS[key]}" in note

@@ -388,7 +388,7 @@ def test_format_table_for_days_has_bars(book):
     assert set(rule) == {"─"}
     assert total.split()[:2] == ["total", "5"]
     assert "$0.1143*" in total.split()  # 0.114325 to 4 significant digits, and an unpriced call
-    assert notes and notes[-1].startswith("savings:")
+    assert notes and notes[-1].startswith("saved: it counts 5 tec calls")
     # Bars: the dearest day (0.068) gets the full 24 cells; 0.037325 / 0.068 * 24 = 13.17 cells.
     assert body[1].endswith("█" * units.BAR_WIDTH)
     bar_1123 = body[0].split()[-1]

@@ -149,3 +149,12 @@ def test_unreadable_path_is_a_failure_not_a_crash(tmp_path):
 ])
 def test_language_comes_from_the_extension(name, language):
     assert syntax.language_of(name) == language
+
+
+@pytest.mark.parametrize("name", ["rows.jsonl", "rows.ndjson"])
+def test_json_lines_are_checked_line_by_line(tmp_path, name):
+    good = syntax.check(write(tmp_path, name, '{"a": 1}\n\n[2]\n'))
+    assert (good.language, good.ok, good.checked) == ("json lines", True, True)
+    bad = syntax.check(write(tmp_path, name, '{"a": 1}\n{"b": \n'))
+    assert not bad.ok and bad.checked
+    assert bad.error.startswith("line 2, column ")

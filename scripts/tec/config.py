@@ -69,6 +69,17 @@ def home_path(*parts: str) -> str:
     return os.path.join(tec_home(), *parts)
 
 
+def make_dirs(directory: str) -> None:
+    """`os.makedirs`, except that the data directory and folders inside it are made 0700:
+    they hold spend, session and routing records that are the user's alone."""
+    home = tec_home()
+    if directory == home or directory.startswith(home + os.sep):
+        os.makedirs(home, mode=0o700, exist_ok=True)
+        os.makedirs(directory, mode=0o700, exist_ok=True)
+    else:
+        os.makedirs(directory, exist_ok=True)
+
+
 def api_key_var(provider: str) -> str | None:
     """The name of the environment variable that holds `provider`'s key, if one is set."""
     return next((name for name in KEY_VARS[provider] if os.environ.get(name, "").strip()), None)
@@ -388,7 +399,7 @@ def write_atomic(path: str, text: str | bytes, mode: int | None = None) -> None:
     import tempfile
 
     directory = os.path.dirname(path) or "."
-    os.makedirs(directory, exist_ok=True)
+    make_dirs(directory)
     if mode is None:
         with contextlib.suppress(OSError):
             mode = os.stat(path).st_mode & 0o7777

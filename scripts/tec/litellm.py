@@ -19,13 +19,20 @@ _FIELDS = {
 }
 
 
+class _Unbelievable(Exception):
+    """A LiteLLM entry with a price outside the believable range (see prices.max_price)."""
+
+
 def _litellm_entry(spec: dict, provider: str) -> dict | None:
-    """Prices per 1M tokens from one LiteLLM entry, or None when it has no usable price."""
+    """Prices per 1M tokens from one LiteLLM entry, or None when it has no usable price;
+    _Unbelievable when it has a price nobody charges (negative, infinite, absurdly high)."""
     import re
 
     def per_million(value: object) -> float | None:
-        if not prices.is_number(value) or value < 0:
+        if value is None:
             return None
+        if not prices.is_number(value) or not prices.is_price(value * 1_000_000):
+            raise _Unbelievable(value)
         return round(float(value) * 1_000_000, 9)
 
     entry: dict = {"provider": provider}
@@ -57,9 +64,11 @@ def _litellm_entry(spec: dict, provider: str) -> dict | None:
 def import_litellm(path: str) -> dict:
     """Merge Claude and Gemini chat prices from LiteLLM's price file into the overlay.
 
-    Returns {"added", "updated", "unchanged", "skipped", "path"}: counts of models new
-    to the overlay, changed, identical, and source entries not imported (other
-    providers, non-chat modes, no price, duplicates of an imported id).
+    Returns {"added", "updated", "unchanged", "skipped", "refused", "path"}: counts of
+    models new to the overlay, changed, identical, and source entries not imported (other
+    providers, non-chat modes, no price, duplicates of an imported id), and the names of
+    entries refused for an unbelievable price. A file with no usable Claude or Gemini chat
+    price is an InputError, and the overlay is left as it was.
     """
     import time
 
@@ -80,6 +89,7 @@ def import_litellm(path: str) -> dict:
     previous = overlay["models"]
 
     skipped = 0
+    refused: list[str] = []
     accepted: list = []  # (cleaned key, entry)
     for key, spec in data.items():
         if key == "sample_spec" or not isinstance(spec, dict):
@@ -89,12 +99,20 @@ def import_litellm(path: str) -> dict:
         if provider is None or spec.get("mode") != "chat":
             skipped += 1
             continue
-        entry = _litellm_entry(spec, provider)
+        try:
+            entry = _litellm_entry(spec, provider)
+        except _Unbelievable:
+            refused.append(str(key))
+            continue
         if entry is None:
             skipped += 1
             continue
         accepted.append((registry.clean_id(key), entry))
 
+    if not accepted:
+        why = f"; {len(refused)} refused for a price outside 0 to {prices.max_price():,.0f} USD per 1M tokens" \
+            if refused else ""
+        raise InputError(f"{src}: no Claude or Gemini chat model with a usable price{why}; nothing imported", fix)
     in_file = {name for name, _ in accepted}
     chosen: dict = {}  # model id → (exact key match?, entry)
     for name, entry in accepted:
@@ -136,5 +154,6 @@ def import_litellm(path: str) -> dict:
         "updated": updated,
         "unchanged": unchanged,
         "skipped": skipped,
+        "refused": refused,
         "path": opath,
     }

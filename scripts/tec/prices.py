@@ -72,10 +72,22 @@ def is_number(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
+def max_price() -> float:
+    """The highest believable price per 1M tokens (`limits` in data/prices.json)."""
+    from . import bundled
+
+    return float(bundled.load("prices.json")["limits"]["max_usd_per_million"])
+
+
+def is_price(value: object) -> bool:
+    return is_number(value) and 0 <= value <= max_price()
+
+
 def check_price(value: object, where: str, key: str, fix: str) -> float:
-    if not is_number(value) or value < 0:
+    if not is_price(value):
         raise ConfigError(
-            f"{where}: {key} = {value!r} is not a price: it must be a number >= 0", fix
+            f"{where}: {key} = {value!r} is not a price: it must be a number from 0 to "
+            f"{max_price():,.0f} (USD per 1M tokens)", fix
         )
     return float(value)
 

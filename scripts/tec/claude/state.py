@@ -19,11 +19,14 @@ ERROR_LOG = "hook-errors.log"
 def spool(record: dict) -> None:
     """Append one JSON line to the routing spool with a single write (O_APPEND keeps
     concurrent lines whole); the store folds it into the ledger later."""
-    path = config.home_path("routing.jsonl")
-    os.makedirs(os.path.dirname(path), exist_ok=True)
+    _append_line(config.home_path("routing.jsonl"), fastjson.dumps(record) + "\n")
+
+
+def _append_line(path: str, line: str) -> None:
+    config.make_dirs(os.path.dirname(path))
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     try:
-        os.write(fd, (fastjson.dumps(record) + "\n").encode("utf-8"))
+        os.write(fd, line.encode("utf-8"))
     finally:
         os.close(fd)
 
@@ -105,7 +108,7 @@ def first_run(event: str, raw: bytes) -> bool:
     minute = int(time.time()) // 60
     folder = os.path.join(seen, str(minute))
     if not os.path.isdir(folder):
-        os.makedirs(folder, exist_ok=True)
+        config.make_dirs(folder)
         _forget_before(seen, minute - 1)
     name = f"{event}-{zlib.crc32(raw):08x}-{len(raw)}"
     earlier = os.path.join(seen, str(minute - 1), name)
@@ -163,9 +166,7 @@ def _forget_before(seen: str, minute: int) -> None:
 def remember_session_model(session: object, model: str) -> None:
     path = config.session_file(session)
     if path:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "w", encoding="utf-8") as fh:
-            fh.write(model)
+        config.write_atomic(path, model)
 
 
 def first_title(session: object, text: str) -> str | None:
@@ -174,9 +175,7 @@ def first_title(session: object, text: str) -> str | None:
     if path is None or os.path.exists(path):
         return None
     title = text.splitlines()[0][:60].strip()
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "w", encoding="utf-8") as fh:
-        fh.write(title)
+    config.write_atomic(path, title)
     return title or None
 
 
@@ -187,9 +186,6 @@ def log_error(event: str, exc: BaseException) -> None:
 
         message = scrub(f"{type(exc).__name__}: {exc}".replace("\n", " "))[:300]
         line = f"{time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())} {event} {message}\n"
-        path = config.home_path(ERROR_LOG)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "a", encoding="utf-8") as fh:
-            fh.write(line)
+        _append_line(config.home_path(ERROR_LOG), line)
     except Exception:  # the log is best effort: a hook must never fail
         pass

@@ -135,6 +135,7 @@ def _run_context(reg: registry.Registry) -> dict:
         "edit_result_keys": list(edit.EditResult("").to_dict()),
         "edit_format": blocks.EDIT_FORMAT, "secret_patterns": secrets.SECRET_NAME_PATTERNS,
         "secret_exceptions": secrets.SECRET_NAME_EXCEPTIONS, "secret_dirs": secrets.SECRET_DIRS,
+        "never_dirs": secrets.NEVER_DIRS, "secret_contents": secrets.CONTENT_KINDS, "force_env": secrets.FORCE_ENV,
         "binary_sniff_kb": secrets.BINARY_SNIFF_BYTES // 1024,
         "languages": _languages(syntax.LANGUAGES),
         "max_issues": validation.MAX_ISSUES,

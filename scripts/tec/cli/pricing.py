@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from ..vocabulary import PRICE_KINDS
-from .common import command, print_json
+from .common import command, print_json, print_warnings
 
 
 def add_parsers(commands) -> None:
@@ -34,6 +34,10 @@ def cmd_pricing_import(args: argparse.Namespace) -> int:
     from ..litellm import import_litellm
 
     summary = import_litellm(args.file)
+    refused = summary["refused"]
+    if refused:
+        shown = ", ".join(refused[:5]) + (f" and {len(refused) - 5} more" if len(refused) > 5 else "")
+        print_warnings([f"refused {len(refused)} model(s) with an unbelievable price: {shown}"])
     sys.stdout.write(
         f"imported {args.file}: {summary['added']} added, {summary['updated']} updated, "
         f"{summary['unchanged']} unchanged, {summary['skipped']} skipped; "

@@ -163,8 +163,12 @@ def reserve(book, usd: float | None, *, session: str | None = None, label: str |
 
 def _over_message(state: BudgetState, usd: float, action: str) -> str:
     verb = {"warn": "allowed anyway", "downgrade": "use a cheaper tier", "refuse": "refused"}[action]
-    return (f"{state.period} budget {_usd(state.limit)} reached: {_usd(state.spent)} spent, "
-            f"{_usd(state.reserved)} reserved, this call up to {_usd(usd)}; {verb}. "
+    head = f"{state.period} budget {_usd(state.limit)}: {_usd(state.spent)} spent"
+    if state.spent + usd <= state.limit:  # only calls still in flight stand in the way
+        return (f"{head} + {_usd(state.reserved)} reserved by calls still running (their worst case) "
+                f"+ up to {_usd(usd)} for this call would pass it; {verb}. "
+                "Retry when they finish (unused reservations are released)")
+    return (f"{head}, {_usd(state.reserved)} reserved, this call up to {_usd(usd)}: over the limit; {verb}. "
             f"Raise [budgets] {state.period} in {config.config_path()}")
 
 

@@ -245,7 +245,7 @@ def _notes(report: dict) -> list[str]:
         ran = ", ".join(f"{t} {n}" for t, n in sorted(routing["resolved_tiers"].items()))
         notes.append(f"subagents routed by the hook: {routing['subagent_calls']} ({'; '.join(parts)})"
                      + (f"; ran on: {ran}" if ran else ""))
-    notes.append(baseline_note(report.get("baselines", {})))
+    notes.append("saved: " + baseline_note(report.get("baselines", {})))
     return notes
 
 
@@ -254,7 +254,7 @@ def baseline_note(counts: dict[str, int]) -> str:
     moved = {key: n for key, n in counts.items() if key not in ("own model", "unrecorded")}
     parts = [f"{n:,} {BASELINE_LABELS.get(key, key)}" for key, n in sorted(moved.items(), key=lambda kv: -kv[1])]
     own = counts.get("own model", 0) + counts.get("unrecorded", 0)
-    text = "savings: " + ("; ".join(parts) if parts else "nothing was routed")
+    text = "it counts " + ("; ".join(parts) if parts else "nothing: nothing was routed")
     return text + (f"; {own:,} calls routing did not move are their own baseline" if own else "")
 
 
@@ -272,4 +272,5 @@ def render_html(report: dict) -> str:
     template = env.get_template("report.html.j2")
     series = report.get("series", [])
     return template.render(report=report, usd=usd, compact=compact, baseline_note=baseline_note(report["baselines"]),
-                           spend_chart=charts.stacked_bars(series), savings_chart=charts.savings_line(series))
+                           spend_chart=charts.stacked_bars(series), savings_chart=charts.savings_bars(series),
+                           unit=charts.unit_of(series))

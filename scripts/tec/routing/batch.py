@@ -79,12 +79,12 @@ def parse_line(line: str, number: int) -> tuple[object, str, object]:
     try:
         obj = json.loads(line)
     except ValueError as exc:
-        raise BadLine(number, f"invalid JSON: {exc.msg} at column {exc.colno}") from None
+        raise BadLine(str(number), f"invalid JSON: {exc.msg} at column {exc.colno}") from None
     if not isinstance(obj, dict):
-        raise BadLine(number, 'a line must be a JSON object like {"id": "a", "text": "..."}')
+        raise BadLine(str(number), 'a line must be a JSON object like {"id": "a", "text": "..."}')
     ident = obj.get("id")
     if ident is None:
-        ident = number
+        ident = str(number)  # ids are strings in the output, whatever the input gave
     if "text" not in obj:
         raise BadLine(ident, 'missing "text"')
     task = obj["text"]

@@ -34,6 +34,7 @@ SECRET_NAME_EXCEPTIONS = tuple(_policy["name_exceptions"])
 SECRET_DIRS = tuple(_policy["dirs"])
 NEVER_DIRS = tuple(_policy["never"])
 _CONTENT = tuple((c["what"], re.compile(c["pattern"])) for c in _policy["content"])
+CONTENT_KINDS = tuple(what for what, _ in _CONTENT)
 
 
 def force_allowed() -> bool:

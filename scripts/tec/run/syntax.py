@@ -19,6 +19,8 @@ LANGUAGES = {
     ".pyw": "python",
     ".json": "json",
     ".ipynb": "json",
+    ".jsonl": "json lines",
+    ".ndjson": "json lines",
     ".toml": "toml",
     ".yaml": "yaml",
     ".yml": "yaml",
@@ -127,6 +129,18 @@ def _check_json(text: str) -> str | None:
     return None
 
 
+def _check_json_lines(text: str) -> str | None:
+    import json
+
+    for number, line in enumerate(text.splitlines(), 1):
+        if line.strip():
+            try:
+                json.loads(line)
+            except json.JSONDecodeError as exc:
+                return _where(number, exc.colno, exc.msg)
+    return None
+
+
 _TOML_WHERE = re.compile(r"^(.*) \(at line (\d+), column (\d+)\)$", re.DOTALL)
 
 
@@ -168,6 +182,7 @@ def _check_yaml(text: str) -> str | None:
 _CHECKERS: dict[str, Callable[[str], str | None]] = {
     "python": _check_python,
     "json": _check_json,
+    "json lines": _check_json_lines,
     "toml": _check_toml,
     "yaml": _check_yaml,
 }

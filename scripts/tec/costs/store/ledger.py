@@ -165,11 +165,8 @@ def append(entries: Iterable[Entry], path: str | None = None) -> int:
 
 
 def _connect(path: str) -> sqlite3.Connection:
+    _create_private(path)
     fix = f"check that {os.path.dirname(path)} is writable, or set TEC_LEDGER to another file"
-    try:
-        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-    except OSError as exc:
-        raise TecError(f"cannot create the ledger directory: {exc.strerror}", fix) from None
     try:
         db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
     except sqlite3.Error as exc:
@@ -180,6 +177,23 @@ def _connect(path: str) -> sqlite3.Connection:
         db.close()
         raise
     return db
+
+
+def _create_private(path: str) -> None:
+    """Make sure `path` is (or can become) a ledger file, created 0600: SQLite would make it
+    0644, and its WAL files take the database file's mode."""
+    other = "set TEC_LEDGER to a file path such as ~/ledger.sqlite3"
+    if os.path.isdir(path):
+        raise TecError(f"{path}: TEC_LEDGER names a directory, not a file", other)
+    if os.path.exists(path) and not os.path.isfile(path):
+        raise TecError(f"{path}: the ledger must be a regular file", other)
+    directory = os.path.dirname(path) or "."
+    try:
+        config.make_dirs(directory)
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    except OSError as exc:
+        raise TecError(f"{path}: cannot create the ledger: {exc.strerror}",
+                       f"check that {directory} is writable, or set TEC_LEDGER to another file") from None
 
 
 def _prepare(db: sqlite3.Connection) -> None:
