@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 import transcript_tree as tt
 from helpers import write_config
 from tec import config, vocabulary
-from tec.claude import hooks, state
+from tec.claude import caps, hooks, state
 from tec.costs import reports, store
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -99,12 +99,21 @@ def test_no_edit_hint_when_the_edit_would_fail(edits_work, monkeypatch, missing)
     assert "edit.py" not in context
 
 
+def write_budgets(*records: dict) -> None:
+    """The status file a turn's end leaves: budgets as records (see claude.caps)."""
+    full = [{"since": 0, "until": None, "action": "warn", **r} for r in records]
+    config.write_atomic(os.path.join(os.environ["TEC_HOME"], caps.STATUS), json.dumps({"budgets": full}))
+
+
+WARNED = {"period": "daily", "limit": 5.0, "spent": 4.10, "level": "warn"}
+WARNING = "daily budget at 82% ($4.10 of $5.00)"
+
+
 def test_context_facts_by_priority_never_cut(edits_work, tmp_path, monkeypatch):
     plugin = tmp_path / "a plugin dir with spaces" / ("deep-" * 12)
     (plugin / "scripts").mkdir(parents=True)
-    warning = "daily budget: $4.10 of $5.00 spent (82%)"
-    config.write_atomic(os.path.join(os.environ["TEC_HOME"], state.BUDGET_STATUS),
-                        json.dumps({"warning": warning, "over": False, "downgrade": False}))
+    warning = WARNING
+    write_budgets(WARNED)
     out = io.StringIO()
     payload = json.dumps({"prompt": TRIVIAL, "session_id": "s1"})
     hooks.main("UserPromptSubmit", str(plugin), stdin=io.StringIO(payload), stdout=out)
@@ -113,7 +122,7 @@ def test_context_facts_by_priority_never_cut(edits_work, tmp_path, monkeypatch):
     assert context.startswith(hooks.PREFIX + warning)  # the budget comes first
     assert "edit.py" in context  # a shorter wording, not a cut one
     assert str(plugin) not in context or f"'{plugin}" in context  # a path with spaces is quoted when shown
-    os.unlink(os.path.join(os.environ["TEC_HOME"], state.BUDGET_STATUS))
+    os.unlink(os.path.join(os.environ["TEC_HOME"], caps.STATUS))
     short = tmp_path / "my plugin"
     (short / "scripts").mkdir(parents=True)
     out = io.StringIO()
@@ -144,13 +153,11 @@ def test_silent_when_the_main_model_is_already_the_recommended_tier():
 
 
 def test_quiet_levels_and_the_budget_warning():
-    config.write_atomic(os.path.join(os.environ["TEC_HOME"], state.BUDGET_STATUS),
-                              json.dumps({"warning": "daily budget: $4.10 of $5.00 spent (82%)", "over": False}))
+    write_budgets(WARNED)
     context = context_of(run("UserPromptSubmit", {"prompt": MEDIUM})[1])
-    assert "daily budget: $4.10 of $5.00 spent (82%)" in context and "scores" in context
+    assert WARNING in context and "scores" in context
     write_config('[hooks]\nquiet = "budget-only"\n')
-    assert context_of(run("UserPromptSubmit", {"prompt": MEDIUM})[1]) == \
-        hooks.PREFIX + "daily budget: $4.10 of $5.00 spent (82%)."
+    assert context_of(run("UserPromptSubmit", {"prompt": MEDIUM})[1]) == hooks.PREFIX + WARNING + "."
     write_config('[hooks]\nquiet = "silent"\n')
     assert run("UserPromptSubmit", {"prompt": MEDIUM}) == (0, "")
 
@@ -212,8 +219,7 @@ def test_strict_lowers_a_model_two_tiers_too_high():
 
 def test_strict_applies_a_budget_downgrade(tmp_path):
     write_config('[hooks]\nmode = "strict"\n')
-    config.write_atomic(os.path.join(os.environ["TEC_HOME"], state.BUDGET_STATUS),
-                              json.dumps({"warning": "x", "over": True, "downgrade": True}))
+    write_budgets({"period": "daily", "limit": 1.0, "spent": 1.5, "level": "over", "action": "downgrade"})
     call = {**agent_call(ARCHITECTURE), "transcript_path": session_on(tmp_path, "claude-opus-5-5")}
     output = json.loads(run("PreToolUse", call)[1])["hookSpecificOutput"]
     assert output["updatedInput"]["model"] == "sonnet"
@@ -311,7 +317,8 @@ def test_the_first_turn_on_an_empty_home_is_recorded_whatever_the_deadline(tmp_p
     run("Stop", {"session_id": "sess-new", "transcript_path": main.path})
     with store.Ledger() as book:
         assert {e.model for e in book.entries()} >= {"claude-opus-5-5"}
-    assert state.budget_status()["over"] is True
+    [daily] = state.read_json(os.path.join(os.environ["TEC_HOME"], caps.STATUS))["budgets"]
+    assert daily["level"] == "over" and daily["period"] == "daily"
 
 
 def test_a_corrupt_config_or_unwritable_home_degrades_to_defaults_or_silence(tmp_path, monkeypatch):

@@ -22,9 +22,9 @@ JOBS = ("routing", "costs", "run", "claude", "cli")
 STORE = "tec.costs.store"
 HOT_ENTRY = "tec.claude.hooks"
 # Package modules a hook process may load before it decides anything (heavy work imports lazily).
-HOT_MODULES = {"tec", "tec.bundled", "tec.claude", "tec.claude.hooks", "tec.claude.state", "tec.config", "tec.errors",
-               "tec.fastjson", "tec.vocabulary", "tec.routing", "tec.routing.rules", "tec.routing.scoring",
-               "tec.routing.text"}
+HOT_MODULES = {"tec", "tec.bundled", "tec.claude", "tec.claude.caps", "tec.claude.hooks", "tec.claude.state",
+               "tec.config", "tec.errors", "tec.fastjson", "tec.vocabulary", "tec.routing", "tec.routing.rules",
+               "tec.routing.scoring", "tec.routing.text"}
 SQL = re.compile(r"\b(INSERT\s+INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM|CREATE\s+TABLE|SELECT\s.+?\sFROM)\b",
                  re.IGNORECASE | re.DOTALL)
 

@@ -196,6 +196,7 @@ class DefaultScript:
 
     final_text = "ok"
     subagent_text = "subagent done"
+    subagent_type = "general-purpose"  # a plugin's agent is "<plugin>:<agent>"
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -236,7 +237,7 @@ class DefaultScript:
             return ToolUse(tool, {
                 "description": "Run the delegated task",
                 "prompt": instruction,
-                "subagent_type": "general-purpose",
+                "subagent_type": self.subagent_type,
                 "run_in_background": False,
             })
         return Text(self.final_text)

@@ -19,12 +19,13 @@ import sys
 import time
 
 from .. import bundled, config, fastjson, vocabulary
-from . import state
+from . import caps, state
 
 PREFIX = "token-efficient-coding: "
 MAX_CONTEXT = 200
 BUILTIN_AGENTS = ("", "general-purpose")  # custom agents keep the model their definition sets
-INGEST_SECONDS = 0.2
+INGEST_SECONDS = 0.2  # a detached turn-end ingest; the rest waits for the next turn
+ANSWER_INGEST_SECONDS = 1.0  # a turn-end hook that must answer (spend cap, turn cost) waits this long at most
 DETACHED_ENV = "TEC_HOOK_DETACHED"  # set in the process a turn-end hook hands its work to
 
 
@@ -67,10 +68,17 @@ def on_prompt(payload: dict, plugin_root: str | None = None) -> dict | None:
         return None
     text = prompt.strip()
     typed = bool(text) and not text.startswith(("<", "/", "!"))  # not a command or an agent notification
+    session = payload.get("session_id")
+    local = text.startswith(("/", "!"))  # a command Claude Code runs itself: no model reads context for it
+    if not local:  # local commands stay usable, to raise the budget for one
+        reason = caps.blocked(session)
+        if reason:
+            return {"decision": "block", "reason": caps.PREFIX + reason}
     facts: list[list[str]] = []  # most important first; each fact's wordings longest first
-    warning = state.budget_status().get("warning")
-    if isinstance(warning, str) and warning:
+    warning = None if local else caps.warning(session)
+    if warning:
         facts.append([f"{warning}."])
+    result = None
     if conf["prompt_context"] and conf["quiet"] == "normal" and typed:
         cwd = payload.get("cwd") if isinstance(payload.get("cwd"), str) else None
         result = scoring.score(text, cwd=cwd)
@@ -85,6 +93,9 @@ def on_prompt(payload: dict, plugin_root: str | None = None) -> dict | None:
                 facts.append([f'this task scores {result.score:.1f}/10 ({result.tier}); a subagent with model '
                               f'"{model}" fits it, cheaper than {main}.',
                               f'{result.tier} task ({result.score:.1f}/10): a "{model}" subagent fits.'])
+    if typed:
+        caps.remember_prompt(session, result.tier if result and not result.no_signal else None,
+                             result.score if result else None)
     out = {"hookEventName": "UserPromptSubmit"}
     context = fit(PREFIX, facts, MAX_CONTEXT)
     if context:
@@ -138,7 +149,7 @@ def on_subagent(payload: dict) -> dict | None:
     cwd = payload.get("cwd") if isinstance(payload.get("cwd"), str) else None
     result = scoring.score(prompt, cwd=cwd)
     model = vocabulary.agent_model(result.tier)
-    if conf["mode"] == "strict" and state.budget_status().get("downgrade") is True:
+    if conf["mode"] == "strict" and caps.downgrade(payload.get("session_id")):
         model = vocabulary.agent_model(vocabulary.cheaper(model) or model)
     explicit = tool_input.get("model")
     agent_type = tool_input.get("subagent_type") or ""
@@ -203,11 +214,12 @@ def on_session_start(payload: dict) -> None:
     return None
 
 
-def on_stop(payload: dict) -> None:
-    """Stop and SubagentStop (in a detached process, see `detach`): ingest the session's new
-    transcript lines (bounded in time), fold the routing spool into the ledger, and refresh
-    the budget status file."""
-    from ..costs import budgets, ingest, savings, transcripts
+def on_stop(payload: dict) -> dict | None:
+    """Stop and SubagentStop: ingest the session's new transcript lines (bounded in time), fold
+    the routing spool into the ledger, check the budgets and write the status files (`caps`).
+    Stop answers when a `refuse` budget is over (the turn stops), a budget crossed a threshold,
+    or `[hooks] turn_cost` is on; otherwise it runs detached (see `detach`)."""
+    from ..costs import ingest, savings, transcripts
     from ..costs.store import Ledger
 
     files = []
@@ -215,25 +227,33 @@ def on_stop(payload: dict) -> None:
         path = payload.get(key)
         if isinstance(path, str) and path.endswith(".jsonl"):
             files.extend(f for f in transcripts.session_files(path) if f not in files)
+    answering = os.environ.get(DETACHED_ENV) != "1"
     with Ledger() as book:  # a first run creates the schema: the deadline starts after it
         if files:
-            ingest.ingest(files, book, deadline=time.monotonic() + INGEST_SECONDS)
+            wait = ANSWER_INGEST_SECONDS if answering else INGEST_SECONDS
+            ingest.ingest(files, book, deadline=time.monotonic() + wait)
         savings.refresh(book)
-        state.write_budget_status(budgets.status(book, session=payload.get("session_id")),
-                                  budgets.settings()["action"])
-    return None
+        output = caps.after_turn(book, payload.get("session_id"), settings())
+    return output if answering else None
+
+
+def on_subagent_stop(payload: dict) -> None:
+    """SubagentStop: the same bookkeeping as Stop; only the main turn's end answers."""
+    on_stop(payload)
 
 
 class Hook:
-    """One event's handler and what it needs: `detached` work runs in a process of its own
+    """One event's handler and what it needs: `detached` work may run in a process of its own
     (the turn never waits for it; its work is idempotent, so a second registration costs only
-    time); `plugin_root` handlers are told where the plugin is. The others run once per payload."""
+    time), and does when `detach_now()` says so; `plugin_root` handlers are told where the plugin
+    is. The others run once per payload."""
 
-    __slots__ = ("detached", "handler", "plugin_root")
+    __slots__ = ("detach_now", "detached", "handler", "plugin_root")
 
-    def __init__(self, handler, *, detached: bool = False, plugin_root: bool = False) -> None:
+    def __init__(self, handler, *, detached: bool = False, plugin_root: bool = False, detach_now=None) -> None:
         self.handler = handler
         self.detached = detached
+        self.detach_now = detach_now or (lambda: detached)
         self.plugin_root = plugin_root
 
     @property
@@ -246,8 +266,8 @@ HOOKS = {
     "PreToolUse": Hook(on_subagent),
     "PostToolUse": Hook(on_subagent_done),
     "SessionStart": Hook(on_session_start),
-    "Stop": Hook(on_stop, detached=True),
-    "SubagentStop": Hook(on_stop, detached=True),
+    "Stop": Hook(on_stop, detached=True, detach_now=lambda: not caps.needs_answer(settings())),
+    "SubagentStop": Hook(on_subagent_stop, detached=True),
 }
 
 
@@ -287,7 +307,8 @@ def main(event: str, plugin_root: str | None = None, stdin=None, stdout=None, ba
             return 0
         if hook.once_per_payload and not state.first_run(event, text.encode("utf-8")):
             return 0  # the same hook, registered twice, is running on this payload already
-        if background and hook.detached and plugin_root and os.environ.get(DETACHED_ENV) != "1":
+        if background and hook.detached and plugin_root and os.environ.get(DETACHED_ENV) != "1" \
+                and hook.detach_now():
             detach(event, payload, plugin_root)
             return 0
         output = hook.handler(payload, plugin_root) if hook.plugin_root else hook.handler(payload)

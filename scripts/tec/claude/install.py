@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from .. import bundled, config
 from ..errors import ConfigError, InputError, TecError
 from . import environment, settings_file
+from . import statusline as statusline_entry
 
 NAME = "token-efficient-coding"
 BUNDLE = bundled.PLUGIN_ROOT
@@ -193,18 +194,22 @@ def remove_hooks(settings: dict) -> dict:
 
 
 def install(scope: str = "user", mode: str = "plugin", project: str | None = None, venv: bool = True,
-            sdk_only: bool = False) -> list[str]:
+            sdk_only: bool = False, statusline: bool = False, replace: bool = False) -> list[str]:
     """Set up the bundle for `scope`; returns what was done, one line each. With `sdk_only`, only
-    the interpreter model commands run on (for a marketplace install, which has no `tec`)."""
+    the interpreter model commands run on (for a marketplace install, which has no `tec`). With
+    `statusline`, also our statusLine in `<scope>/settings.json` (someone else's only with
+    `replace`); hooks registered in another way (a marketplace plugin) are then left as they are."""
     if mode not in MODES:
         raise InputError(f"unknown mode {mode!r}", f"use one of: {', '.join(MODES)}")
     base = scope_dir(scope, project)
     target = os.path.join(base, "skills", NAME) if mode == "plugin" else os.path.join(base, "settings.json")
-    if not sdk_only:
-        others = [r for r in registrations(project) if r.where != target]
-        if others:
-            raise TecError(f"the hooks are already registered ({others[0].describe()}): a second registration "
-                           "would run every hook twice", f"remove that one first: {others[0].remove}")
+    settings_path = os.path.join(base, "settings.json")
+    others = [] if sdk_only else [r for r in registrations(project) if r.where != target]
+    if others and not statusline:
+        raise TecError(f"the hooks are already registered ({others[0].describe()}): a second registration "
+                       "would run every hook twice", f"remove that one first: {others[0].remove}")
+    if statusline:  # refuse before anything changes
+        statusline_entry.with_ours(settings_file.read(settings_path).data, BUNDLE, replace)
     record = _read_record()
     done = []
     python = None
@@ -218,7 +223,13 @@ def install(scope: str = "user", mode: str = "plugin", project: str | None = Non
     record["python"] = python
     if not sdk_only:
         item = record["installs"].setdefault(f"{scope}:{base}", {})
-        done.append(_link(target, item) if mode == "plugin" else _merge_into(target, item))
+        hooks = mode == "settings" and not others
+        if others:
+            done.append(f"hooks left as they are ({others[0].describe()})")
+        elif mode == "plugin":
+            done.append(_link(target, item))
+        if hooks or statusline:
+            done.append(_edit_settings(settings_path, item, hooks=hooks, statusline=statusline, replace=replace))
     _write_record(record)
     return done
 
@@ -238,19 +249,33 @@ def _link(link: str, item: dict) -> str:
     return f"linked {link} -> {BUNDLE} (Claude Code loads it as {NAME}@skills-dir)"
 
 
-def _merge_into(path: str, item: dict) -> str:
+def _edit_settings(path: str, item: dict, *, hooks: bool, statusline: bool, replace: bool) -> str:
+    """Our hook entries and/or statusLine into settings.json, in one write. The first install's
+    backup stays the one uninstall restores, however often install runs again."""
     sf = settings_file.read(path)
     settings_file.check_hooks(sf)
-    merged = merge_hooks(sf.data, our_hooks())
+    merged = merge_hooks(sf.data, our_hooks()) if hooks else sf.data
+    previous = None
+    if statusline:
+        merged, previous = statusline_entry.with_ours(merged, BUNDLE, replace)
+    what = " and ".join(w for w, on in (("our hooks", hooks), ("our statusLine", statusline)) if on)
+    recorded = item.get("settings") if (item.get("settings") or {}).get("path") == path else None
     if merged == sf.data:
         item.setdefault("settings", {"path": path})
-        return f"hooks already in {path}"
+        return f"{what} already in {path}"
     text = sf.render(merged)
-    backup = _backup(sf)
+    if recorded and recorded.get("after") == sf.digest:  # only we changed it since: keep the first backup
+        backup = recorded.get("backup")
+        recorded["after"] = settings_file.digest(text)
+    else:
+        backup = _backup(sf)
+        recorded = item["settings"] = {"path": path, "backup": backup, "before": sf.digest,
+                                       "after": settings_file.digest(text)}
+    if statusline and previous is not None:
+        recorded["statusline_previous"] = previous
     sf.write(text)
-    item["settings"] = {"path": path, "backup": backup, "before": sf.digest, "after": settings_file.digest(text)}
     note = "" if sf.text is None or sf.render(sf.data) == sf.text else "; its formatting was normalised"
-    return f"added our hooks to {path}" + (f" (original kept in {backup}{note})" if backup else "")
+    return f"added {what} to {path}" + (f" (original kept in {backup}{note})" if backup else "")
 
 
 def _backup(sf: settings_file.SettingsFile) -> str | None:
@@ -271,14 +296,15 @@ def uninstall(scope: str | None = None, project: str | None = None) -> list[str]
     record = _read_record()
     items = record["installs"]
     done = []
+    settings_paths = []
     for reg in registrations(project):
         if reg.scope is None:
             done.append(f"left {reg.describe()}: remove it with `{reg.remove}`")
             continue
         if not reg.ours or (scope is not None and reg.scope != scope):
             continue
-        item = items.pop(f"{reg.scope}:{scope_dir(reg.scope, project)}", {})
         if reg.kind == "skills-dir plugin":
+            item = items.get(f"{reg.scope}:{scope_dir(reg.scope, project)}", {})
             os.unlink(reg.where)
             done.append(f"removed {reg.where}")
             created = item.get("created_dir")
@@ -286,9 +312,25 @@ def uninstall(scope: str | None = None, project: str | None = None) -> list[str]
                 os.rmdir(created)
                 done.append(f"removed the empty {created}")
         else:
-            done.append(_unmerge(reg.where, item.get("settings") or {}))
+            settings_paths.append((reg.scope, reg.where))
+    for each in SCOPES if scope is None else (scope,):
+        path = os.path.join(scope_dir(each, project), "settings.json")
+        if (each, path) not in settings_paths and _has_our_statusline(path):
+            settings_paths.append((each, path))
+    for each, path in settings_paths:
+        item = items.get(f"{each}:{scope_dir(each, project)}", {})
+        done.append(_unmerge(path, item.get("settings") or {}))
+    for each in SCOPES if scope is None else (scope,):
+        items.pop(f"{each}:{scope_dir(each, project)}", None)
     _write_record(record)
     return done or ["nothing to undo: no registration of this checkout found"]
+
+
+def _has_our_statusline(path: str) -> bool:
+    try:
+        return statusline_entry.is_ours(settings_file.read(path).data.get("statusLine"), BUNDLE)
+    except ConfigError:
+        return False
 
 
 def _unmerge(path: str, recorded: dict) -> str:
@@ -302,11 +344,11 @@ def _unmerge(path: str, recorded: dict) -> str:
         if not backup and recorded.get("before") is None and sf.digest == recorded.get("after"):
             os.unlink(path)  # install created it
             return f"removed {path} (install had created it)"
-        cleaned = remove_hooks(sf.data)
+        cleaned = statusline_entry.without_ours(remove_hooks(sf.data), BUNDLE, recorded.get("statusline_previous"))
         if cleaned == sf.data:
-            return f"no hooks of ours in {path}"
+            return f"nothing of ours in {path}"
         sf.write(sf.render(cleaned))
-        return f"removed our hooks from {path} (it had changed since install: the rest is kept)"
+        return f"removed our entries from {path} (it had changed since install: the rest is kept)"
     finally:
         if backup and os.path.isfile(backup):
             os.unlink(backup)

@@ -11,7 +11,6 @@ import time
 
 from .. import config, fastjson
 
-BUDGET_STATUS = "budget-status.json"
 SDK_STATUS = "sdk-status.json"  # written by claude.environment
 ERROR_LOG = "hook-errors.log"
 
@@ -31,32 +30,35 @@ def _append_line(path: str, line: str) -> None:
         os.close(fd)
 
 
-def write_budget_status(states: list, action: str) -> None:
-    """What the prompt hook says about budgets, precomputed so it needs no database."""
-    warn = next((s for s in states if s.level == "over"), None) or next(
-        (s for s in states if s.level == "warn"), None)
-    over = any(s.level == "over" for s in states)
-    status = {"warning": warn.describe() if warn else None, "over": over, "downgrade": over and action == "downgrade"}
-    config.write_atomic(config.home_path(BUDGET_STATUS), fastjson.dumps(status))
+def write_small(path: str, data: dict) -> None:
+    """Replace a small JSON file so readers see the old one or the new one (0600). Lighter than
+    `config.write_atomic` (no tempfile, no fsync): these are caches the next turn rewrites."""
+    config.make_dirs(os.path.dirname(path))
+    temp = f"{path}.{os.getpid()}.tmp"
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.write(fd, fastjson.dumps(data).encode("utf-8"))
+    finally:
+        os.close(fd)
+    os.replace(temp, path)
 
 
-def budget_status() -> dict:
-    return _read(BUDGET_STATUS)
+def read_json(path: str | None) -> dict:
+    """A small JSON object file; {} when it is missing, unreadable or not an object."""
+    if not path:
+        return {}
+    try:
+        with open(path, encoding="utf-8") as fh:
+            found = fastjson.loads(fh.read())
+    except (OSError, ValueError):
+        return {}
+    return found if isinstance(found, dict) else {}
 
 
 def can_call(provider: str) -> bool:
     """Whether a model command for `provider` would run: its key is set and, as last checked,
     the interpreter those commands use has its SDK. Unknown means no."""
-    return config.api_key_var(provider) is not None and _read(SDK_STATUS).get(provider) is True
-
-
-def _read(name: str) -> dict:
-    try:
-        with open(config.home_path(name), encoding="utf-8") as fh:
-            found = fastjson.loads(fh.read())
-    except (OSError, ValueError):
-        return {}
-    return found if isinstance(found, dict) else {}
+    return config.api_key_var(provider) is not None and read_json(config.home_path(SDK_STATUS)).get(provider) is True
 
 
 TRANSCRIPT_TAIL = 256 << 10  # the main model is looked for in this much of the transcript's end

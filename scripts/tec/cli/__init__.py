@@ -14,9 +14,9 @@ import sys
 
 from .. import __version__, config
 from ..errors import TecError
-from . import common, costs, docs, edit, execute, pricing, route, setup, validate
+from . import common, costs, docs, edit, execute, pricing, route, setup, statusline, validate
 
-GROUPS = (route, pricing, costs, execute, edit, validate, setup, docs)
+GROUPS = (route, pricing, costs, execute, edit, validate, setup, statusline, docs)
 
 
 def build_parser() -> argparse.ArgumentParser:

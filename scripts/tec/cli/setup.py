@@ -20,6 +20,10 @@ def add_parsers(commands) -> None:
     p.add_argument("--no-venv", action="store_true", help="do not create the private environment for the SDKs")
     p.add_argument("--sdk-only", action="store_true", help="only set up the interpreter model commands run on "
                    "(for a marketplace install)")
+    p.add_argument("--statusline", action="store_true", help="also show cost, budget and savings in Claude Code's "
+                   "status bar (settings.json statusLine)")
+    p.add_argument("--replace", action="store_true", help="with --statusline: replace a statusLine you already have "
+                   "(uninstall puts it back)")
     u = command(commands, "uninstall", "Undo what tec install did (its link, its hook entries).",
                 "tec uninstall", cmd_uninstall)
     u.add_argument("--scope", choices=("user", "project"), help="only this scope (default: all)")
@@ -34,7 +38,8 @@ def add_parsers(commands) -> None:
 def cmd_install(args: argparse.Namespace) -> int:
     from ..claude import install
 
-    for line in install.install(args.scope, args.mode, venv=not args.no_venv, sdk_only=args.sdk_only):
+    for line in install.install(args.scope, args.mode, venv=not args.no_venv, sdk_only=args.sdk_only,
+                                statusline=args.statusline, replace=args.replace):
         sys.stdout.write(line + "\n")
     return 0
 

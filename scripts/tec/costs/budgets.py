@@ -58,6 +58,20 @@ def period_start(period: str, now: float) -> int:
     return int(time.mktime((t.tm_year, t.tm_mon, day, 0, 0, 0, 0, 0, -1)) * 1000)
 
 
+def period_end(period: str, now: float) -> int | None:
+    """Milliseconds at which the period containing `now` ends; None for a session, which does not roll over."""
+    if period == "session":
+        return None
+    t = time.localtime(now)
+    if period == "daily":
+        end = (t.tm_year, t.tm_mon, t.tm_mday + 1)
+    elif period == "weekly":
+        end = (t.tm_year, t.tm_mon, t.tm_mday - t.tm_wday + 7)
+    else:
+        end = (t.tm_year, t.tm_mon + 1, 1)
+    return int(time.mktime((*end, 0, 0, 0, 0, 0, -1)) * 1000)  # mktime normalises day and month overflow
+
+
 @dataclass
 class BudgetState:
     """Spend against one budget."""

@@ -17,6 +17,14 @@ class Reservations:
         table = "rollup" if since is None and session is not None else "entries"
         return self.db.execute(f"select coalesce(sum(cost), 0) from {table} {clause}", params).fetchone()[0]
 
+    def session_totals(self, session: str, since: int | None = None) -> tuple[float, float]:
+        """(USD spent, USD saved) in `session`, from `since` on when given (a turn)."""
+        table = "entries" if since is not None else "rollup"
+        clause, params = where(("session = ?", session), ("ts >= ?", since))
+        cost, saved = self.db.execute(f"select coalesce(sum(cost), 0), coalesce(sum(savings), 0) from {table} {clause}",
+                                      params).fetchone()
+        return cost, saved
+
     def reserved(self, now_ms: int, session: str | None = None) -> float:
         """USD held by live reservations (of `session` only, when given)."""
         clause, params = where(("expires > ?", now_ms), ("session = ?", session))
