@@ -115,6 +115,13 @@ def check_row(row: dict, names: list[str], pct: float | None) -> None:
 
 # key: (entries, savings_pct). savings_pct = 100 * savings / baseline of the calls priced on both models.
 EXPECTED = {
+    "hour": [
+        ("2026-11-23 10:00", ["e1"], 97.5),  # 0.089675 of 0.092
+        ("2026-11-23 15:00", ["e2"], 50.0),  # 0.035 of 0.07
+        ("2026-11-24 09:00", ["e3"], 0.0),
+        ("2026-11-24 12:00", ["e4"], None),  # unpriced: nothing to compare
+        ("2026-12-02 08:00", ["e5"], 97.5),
+    ],
     "day": [
         # savings 0.089675 + 0.035 = 0.124675 of 0.092 + 0.07 = 0.162 -> 76.96%
         ("2026-11-23", ["e1", "e2"], 77.0),

@@ -14,6 +14,7 @@ import time
 from ..errors import InputError
 from .common import command, print_warnings
 
+WATCH_SECONDS = 10.0
 DATE_HINT = "use YYYY-MM-DD, YYYY-MM-DDTHH:MM, today, yesterday, or an age such as 7d or 12h"
 
 
@@ -22,16 +23,8 @@ def add_parsers(commands) -> None:
                 "Report spend, tokens and savings from the ledger (Claude Code transcripts are read first).",
                 "tec costs --by model --since 7d", cmd_report)
     p.add_argument("--by", default="day", metavar="GROUP",
-                   choices=("day", "week", "month", "session", "model", "tier", "project", "source"),
-                   help="day (default), week, month, session, model, tier, project or source")
-    p.add_argument("--since", metavar="WHEN", help="from this local date or time (" + DATE_HINT + ")")
-    p.add_argument("--until", metavar="WHEN", help="up to this date (the whole day) or time")
-    p.add_argument("--json", action="store_true", help='print the report as JSON (schema "tec.costs/1")')
-    p.add_argument("--html", metavar="FILE", help="also write a self-contained HTML page with charts")
-    p.add_argument("--no-ingest", action="store_true", help="report the ledger as it is, without reading "
-                   "new Claude Code transcript lines first")
-    p.add_argument("--claude-dir", metavar="DIR", help="Claude Code's config dir (default $CLAUDE_CONFIG_DIR "
-                   "or ~/.claude)")
+                   help="hour, day (default), week, month, session, model, tier, project or source")
+    _report_flags(p, "the report", "tec.costs/1", "--watch")
     actions = p.add_subparsers(dest="costs_command", metavar="ACTION")
 
     ingest = command(actions, "ingest", "Read new Claude Code transcript lines into the ledger.",
@@ -50,10 +43,35 @@ def add_parsers(commands) -> None:
     recost.add_argument("--baseline", metavar="MODEL",
                         help="also change the counterfactual model (a tier or model id)")
 
+    blocks = command(actions, "blocks", "Spend per 5-hour billing block, with the active block's burn rate.",
+                     "tec costs blocks --live", cmd_blocks)
+    _report_flags(blocks, "the blocks", "tec.blocks/1", "--live")
+
     export = command(actions, "export", "Print ledger entries as JSON lines.", "tec costs export --since 2026-11-01",
                      cmd_export)
-    export.add_argument("--since", metavar="WHEN", help="from this local date or time")
-    export.add_argument("--until", metavar="WHEN", help="up to this date (the whole day) or time")
+    _period_flags(export)
+
+
+def _report_flags(p, what: str, schema: str, refresh: str) -> None:
+    """The flags every report shares: period, output forms, ingest, and the refresh loop."""
+    _period_flags(p)
+    p.add_argument("--json", action="store_true", help=f'print {what} as JSON (schema "{schema}")')
+    p.add_argument("--html", metavar="FILE", help="also write a self-contained HTML page")
+    _ingest_flags(p)
+    p.add_argument(refresh, nargs="?", type=float, const=WATCH_SECONDS, metavar="SECONDS",
+                   help=f"read new lines and print {what} again every {WATCH_SECONDS:g} s (Ctrl-C stops)")
+
+
+def _period_flags(p) -> None:
+    p.add_argument("--since", metavar="WHEN", help="from this local date or time (" + DATE_HINT + ")")
+    p.add_argument("--until", metavar="WHEN", help="up to this date (the whole day) or time")
+
+
+def _ingest_flags(p) -> None:
+    p.add_argument("--no-ingest", action="store_true", help="report the ledger as it is, without reading "
+                   "new Claude Code transcript lines first")
+    p.add_argument("--claude-dir", metavar="DIR", help="Claude Code's config dir (default $CLAUDE_CONFIG_DIR "
+                   "or ~/.claude)")
 
 
 # --------------------------------------------------------------------------- dates
@@ -154,9 +172,43 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     from ..costs import reports
-    from ..costs.store import Ledger
 
     since, until = _period(args)
+
+    def once() -> str:
+        looked, report = _read(args, lambda book: reports.build(book, by=args.by, since=since, until=until,
+                                                                  series=bool(args.html)))
+        if args.html:
+            _write_html(args.html, reports.render_html(report))
+        if args.json:
+            return json.dumps(report, indent=2)
+        if not report["rows"] and looked is not None and not (args.since or args.until):
+            return (f"no ledger entries: no Claude Code transcripts found in {', '.join(looked)} "
+                    "(pass --claude-dir DIR or set CLAUDE_CONFIG_DIR)")
+        return reports.format_table(report)
+
+    return _show(once, args.watch)
+
+
+def cmd_blocks(args: argparse.Namespace) -> int:
+    from ..costs import blocks
+
+    since, until = _period(args)
+
+    def once() -> str:
+        _looked, report = _read(args, lambda book: blocks.build(book, since=since, until=until))
+        if args.html:
+            _write_html(args.html, blocks.render_html(report))
+        return json.dumps(report, indent=2) if args.json else blocks.format_table(report)
+
+    return _show(once, args.live)
+
+
+def _read(args: argparse.Namespace, build):
+    """Ingest new transcript lines unless told not to, then build a report from the ledger.
+    Returns (the dirs looked in when none had transcripts, else None; the report)."""
+    from ..costs.store import Ledger
+
     looked = None
     with Ledger() as book:
         if not args.no_ingest:
@@ -165,23 +217,38 @@ def cmd_report(args: argparse.Namespace) -> int:
                 _print_ingest_warnings(stats)
             if not stats or not stats.files:
                 looked = dirs
-        report = reports.build(book, by=args.by, since=since, until=until, series=bool(args.html))
-    if args.html:
-        from ..config import write_atomic
+        return looked, build(book)
 
-        try:
-            write_atomic(args.html, reports.render_html(report))
-        except OSError as exc:
-            raise InputError(f"cannot write {args.html}: {exc.strerror}", "pick a writable path for --html") from None
-        sys.stderr.write(f"wrote {args.html}\n")
-    if args.json:
-        sys.stdout.write(json.dumps(report, indent=2) + "\n")
-    elif not report["rows"] and looked is not None and not (args.since or args.until):
-        sys.stdout.write(f"no ledger entries: no Claude Code transcripts found in {', '.join(looked)} "
-                         "(pass --claude-dir DIR or set CLAUDE_CONFIG_DIR)\n")
-    else:
-        sys.stdout.write(reports.format_table(report) + "\n")
-    return 0
+
+def _write_html(path: str, page: str) -> None:
+    from ..config import write_atomic
+
+    try:
+        write_atomic(path, page)
+    except OSError as exc:
+        raise InputError(f"cannot write {path}: {exc.strerror}", "pick a writable path for --html") from None
+    sys.stderr.write(f"wrote {path}\n")
+
+
+def _show(render, every: float | None) -> int:
+    """Print render() once, or again every `every` seconds until Ctrl-C (which is how a watch ends: exit 0)."""
+    if every is None:
+        sys.stdout.write(render() + "\n")
+        return 0
+    if every <= 0:
+        raise InputError(f"cannot refresh every {every:g} s", "give a positive number of seconds")
+    clear = "\x1b[H\x1b[2J" if sys.stdout.isatty() else ""
+    try:
+        while True:
+            text = render()
+            if not text.startswith("{"):  # JSON stays one document per refresh
+                text += f"\n(refreshed {time.strftime('%H:%M:%S')}, every {every:g} s; Ctrl-C stops)"
+            sys.stdout.write(f"{clear}{text}\n")
+            sys.stdout.flush()
+            time.sleep(every)
+    except KeyboardInterrupt:
+        sys.stdout.write("\n")
+        return 0
 
 
 def cmd_budget(args: argparse.Namespace) -> int:

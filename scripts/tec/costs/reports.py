@@ -1,6 +1,6 @@
 """Cost reports from the ledger: grouped totals, a table with bars, JSON, an HTML page.
 
-One grouped query does the work. Time groupings (day, week, month) group by
+One grouped query does the work. Time groupings (hour, day, week, month) group by
 15-minute UTC buckets in SQL and fold the buckets into local days in Python, so
 days follow the local clock, daylight saving and half-hour zones included,
 without a date function evaluated per row.
@@ -23,7 +23,7 @@ from .store.queries import GROUP_COLUMNS
 from .store.schema import BUCKET_MS
 
 SCHEMA = "tec.costs/1"
-BY_TIME = ("day", "week", "month")
+BY_TIME = ("hour", "day", "week", "month")
 BY_COLUMN = GROUP_COLUMNS
 BY = (*BY_TIME, *BY_COLUMN)
 NO_VALUE = "(none)"
@@ -96,7 +96,9 @@ def _label(by: str, bucket: int, cache: dict) -> str:
     label = cache.get(bucket)
     if label is None:
         t = time.localtime(bucket * BUCKET_MS / 1000)
-        if by == "day":
+        if by == "hour":
+            label = f"{t.tm_year:04d}-{t.tm_mon:02d}-{t.tm_mday:02d} {t.tm_hour:02d}:00"
+        elif by == "day":
             label = f"{t.tm_year:04d}-{t.tm_mon:02d}-{t.tm_mday:02d}"
         elif by == "month":
             label = f"{t.tm_year:04d}-{t.tm_mon:02d}"

@@ -40,16 +40,25 @@ class Queries:
 
     db = None  # the Ledger's connection
 
-    def grouped(self, column: str | None, since: int | None, until: int | None) -> Iterator[tuple]:
+    def grouped(self, column: str | None, since: int | None, until: int | None, *,
+                sources: list[str] | None = None, per_bucket: bool = False) -> Iterator[tuple]:
         """(key, tier, cost, baseline_cost, savings, compared, calls, unpriced, input, output,
         cache_write, cache_read, thinking, unpriced models) per group over [since, until).
 
         `column` is one of GROUP_COLUMNS, or None for 15-minute buckets (the key is the
-        bucket number: ms // BUCKET_MS). A key may repeat across the pieces of the period."""
+        bucket number: ms // BUCKET_MS). With `per_bucket` a column's rows start with the
+        bucket number too. `sources` keeps only those ledger sources. A key may repeat
+        across the pieces of the period."""
         if column is not None and column not in GROUP_COLUMNS:
             raise ValueError(f"cannot group by {column!r}")
         for table, clause, params in _spans(since, until):
             time_key = "bucket" if table == "rollup" else f"ts / {BUCKET_MS}"
             sums = _ROLLUP_SUMS if table == "rollup" else _ENTRY_SUMS
-            yield from self.db.execute(f"select {column or time_key}, tier, {sums} from {table} {clause} "
-                                       "group by 1, 2", params)
+            keys = [time_key] if column is None else [time_key, column] if per_bucket else [column]
+            if sources is not None:
+                extra, more = where(("source in (?)", list(sources)))
+                clause = f"{clause} and {extra[6:]}" if clause else extra
+                params = [*params, *more]
+            positions = ", ".join(str(i + 1) for i in range(len(keys) + 1))
+            yield from self.db.execute(f"select {', '.join(keys)}, tier, {sums} from {table} {clause} "
+                                       f"group by {positions}", params)
