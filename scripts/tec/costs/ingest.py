@@ -225,6 +225,7 @@ def _ingest_parallel(plans, book, stats, workers, progress) -> None:
                 break
         done = 0
         ready: list = []  # parsed files written together: one transaction per COMMIT_ROWS rows
+        ready_rows = 0  # a running count: re-summing `ready` after every file was quadratic
         while pending:
             plan, batch, size, complete, error = pending.popleft().get()
             next_plan = next(todo, None)
@@ -237,9 +238,11 @@ def _ingest_parallel(plans, book, stats, workers, progress) -> None:
             else:
                 stats.incomplete += not complete
                 ready.append((plan, batch, complete))
-            if ready and (not pending or sum(len(item[1].rows) for item in ready) >= COMMIT_ROWS):
+                ready_rows += len(batch.rows)
+            if ready and (not pending or ready_rows >= COMMIT_ROWS):
                 _commit(book, ready, stats)
                 ready = []
+                ready_rows = 0
             done += 1
             if progress is not None:
                 progress(done, len(plans), stats.bytes)
